@@ -1,0 +1,197 @@
+"""The library entry point: :class:`Summarizer` ties settings, cache and engines together."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from summarizer import __version__
+from summarizer.cache import ResultCache, cache_dir, cache_key, key_material
+from summarizer.config import Settings, resolve_settings
+from summarizer.errors import InputError
+from summarizer.inputs import check_text
+from summarizer.result import RunMeta, SummaryResult, TokenUsage
+from summarizer.schema import ArticleSummary, schema_hash
+
+log = logging.getLogger("summarizer")
+
+EXTRACTIVE_NOTICE = (
+    "no model configured: using the extractive engine (set OPENAI_API_KEY or "
+    "SUMMARIZER_BASE_URL, or pass --base-url, to use an LLM)"
+)
+
+
+class Summarizer:
+    """Summarize articles with one resolved configuration.
+
+    Keyword arguments override environment variables, which override defaults; see
+    :class:`summarizer.config.Settings` for the names (``model``, ``base_url``,
+    ``api_key``, ``engine``, ``mode``, ``temperature``, ``max_retries``, ``cache``...).
+    No client is built and nothing is imported from ``openai`` until the first call.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        if settings is None:
+            self.settings = resolve_settings(**overrides)
+        else:
+            self.settings = settings.with_overrides(**overrides) if overrides else settings
+        self._cache: ResultCache | None = None
+
+    # -- helpers -------------------------------------------------------------------------
+    @property
+    def engine(self) -> str:
+        return self.settings.resolved_engine
+
+    def _prompt_hash(self) -> str | None:
+        if self.engine != "llm":
+            return None
+        from summarizer.prompts import load_prompts
+
+        return load_prompts(self.settings.prompts_dir).hash
+
+    def _result_cache(self) -> ResultCache | None:
+        if not self.settings.cache:
+            return None
+        if self._cache is None:
+            self._cache = ResultCache(cache_dir(self.settings), self.settings.cache_size_limit)
+        return self._cache
+
+    def _prepare(self, text: str) -> tuple[str, str | None]:
+        if not isinstance(text, str):
+            raise InputError(f"article must be a str, got {type(text).__name__}")
+        article = check_text(text, "article").text
+        if len(article) > self.settings.max_input_chars:
+            raise InputError(
+                f"article is {len(article):,} characters, over the {self.settings.max_input_chars:,}"
+                " character limit"
+            )
+        key = None
+        cache = self._result_cache()
+        if cache is not None:
+            key = cache_key(
+                key_material(self.settings, self.engine, self._prompt_hash(), schema_hash(), article)
+            )
+        return article, key
+
+    def _cached(self, article: str, key: str | None, started: float) -> SummaryResult | None:
+        cache = self._result_cache()
+        if cache is None or key is None or self.settings.refresh:
+            return None
+        data = cache.get(key)
+        if data is None:
+            return None
+        try:
+            summary = ArticleSummary.model_validate(data["summary"], context={"article": article})
+            meta = RunMeta.model_validate(data["meta"])
+        except Exception as exc:  # noqa: BLE001 - a bad entry is a miss, not a failure
+            log.warning("ignoring an unreadable cache entry (%s)", exc)
+            return None
+        meta = meta.model_copy(
+            update={"cache_hit": True, "latency_ms": (time.perf_counter() - started) * 1000}
+        )
+        return SummaryResult(summary=summary, meta=meta)
+
+    def _store(self, key: str | None, result: SummaryResult) -> None:
+        cache = self._result_cache()
+        if cache is not None and key is not None:
+            cache.put(
+                key,
+                {
+                    "summary": result.summary.model_dump(mode="json"),
+                    "meta": result.meta.model_dump(mode="json"),
+                },
+            )
+
+    def _meta(self, started: float, stats: Any = None) -> RunMeta:
+        s = self.settings
+        meta: dict[str, Any] = {
+            "engine": self.engine,
+            "schema_hash": schema_hash(),
+            "version": __version__,
+            "latency_ms": (time.perf_counter() - started) * 1000,
+        }
+        if self.settings.engine == "auto" and self.engine == "extractive":
+            meta["warnings"] = [EXTRACTIVE_NOTICE]
+        if self.engine == "llm":
+            meta.update(
+                model=s.model,
+                endpoint=s.endpoint_host,
+                mode=s.mode,
+                prompt_hash=self._prompt_hash(),
+            )
+        else:
+            meta.update(model="extractive", attempts=1, requests=0)
+        if stats is not None:
+            meta.update(
+                attempts=stats.attempts,
+                requests=stats.requests,
+                usage=TokenUsage(
+                    prompt_tokens=stats.usage.prompt_tokens,
+                    completion_tokens=stats.usage.completion_tokens,
+                    total_tokens=stats.usage.total_tokens,
+                ),
+            )
+        return RunMeta(**meta)
+
+    def _messages(self, article: str, title: str | None) -> list[dict[str, str]]:
+        from summarizer.prompts import load_prompts
+
+        return load_prompts(self.settings.prompts_dir).render(article, title=title or "")
+
+    # -- public API ----------------------------------------------------------------------
+    def summarize(self, text: str, *, title: str | None = None) -> SummaryResult:
+        """Summarize one article; raises a :class:`summarizer.errors.SummarizerError`."""
+        started = time.perf_counter()
+        article, key = self._prepare(text)
+        hit = self._cached(article, key, started)
+        if hit is not None:
+            return hit
+        if self.engine == "llm":
+            from summarizer.llm import LLMEngine, RunStats
+
+            stats = RunStats()
+            summary = LLMEngine(self.settings).run(article, self._messages(article, title), stats)
+            result = SummaryResult(summary=summary, meta=self._meta(started, stats))
+        else:
+            from summarizer.extractive import extract
+
+            summary = extract(article, title=title)
+            result = SummaryResult(summary=summary, meta=self._meta(started))
+        self._store(key, result)
+        return result
+
+    async def asummarize(self, text: str, *, title: str | None = None) -> SummaryResult:
+        """Async :meth:`summarize` (``AsyncOpenAI`` underneath)."""
+        started = time.perf_counter()
+        article, key = self._prepare(text)
+        hit = self._cached(article, key, started)
+        if hit is not None:
+            return hit
+        if self.engine == "llm":
+            from summarizer.llm import LLMEngine, RunStats
+
+            stats = RunStats()
+            engine = LLMEngine(self.settings)
+            summary = await engine.arun(article, self._messages(article, title), stats)
+            result = SummaryResult(summary=summary, meta=self._meta(started, stats))
+        else:
+            from summarizer.extractive import extract
+
+            summary = extract(article, title=title)
+            result = SummaryResult(summary=summary, meta=self._meta(started))
+        self._store(key, result)
+        return result
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+
+def summarize(text: str, *, title: str | None = None, **settings: Any) -> SummaryResult:
+    """One-shot helper: ``summarize(text, model=..., base_url=...)``."""
+    summarizer = Summarizer(**settings)
+    try:
+        return summarizer.summarize(text, title=title)
+    finally:
+        summarizer.close()

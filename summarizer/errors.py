@@ -1,0 +1,109 @@
+"""One error tree for the whole library.
+
+The library raises these and never prints or exits; the CLI maps each class to one
+line on stderr and a documented exit code (see ``EXIT_CODES`` and the README).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SummarizerError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(SummarizerError):
+    """The configuration is missing or invalid (no endpoint, bad flag value...)."""
+
+    exit_code = 2
+
+
+class InputError(SummarizerError):
+    """The article cannot be read or is not usable text."""
+
+    exit_code = 3
+
+
+class ProviderError(SummarizerError):
+    """The model endpoint failed: network, HTTP status, malformed answer."""
+
+    exit_code = 4
+
+
+class AuthenticationError(ProviderError):
+    """The endpoint rejected the API key (HTTP 401/403)."""
+
+    exit_code = 5
+
+
+class ModelNotFoundError(ProviderError):
+    """The endpoint does not serve the requested model (HTTP 404)."""
+
+    exit_code = 6
+
+
+class ContextLengthError(ProviderError):
+    """The prompt did not fit the model's context window."""
+
+    exit_code = 7
+
+
+class TruncatedOutputError(ProviderError):
+    """The model stopped at its token limit (``finish_reason == "length"``)."""
+
+    exit_code = 8
+
+
+class BudgetExceeded(SummarizerError):
+    """The token budget for one article was spent before a valid answer arrived."""
+
+    exit_code = 9
+
+
+class ValidationFailed(SummarizerError):
+    """The model's answers never passed validation within the allowed re-asks."""
+
+    exit_code = 10
+
+
+class CacheError(SummarizerError):
+    """The cache directory cannot be used (only raised by explicit cache commands)."""
+
+    exit_code = 11
+
+
+class EvalFailed(SummarizerError):
+    """An eval run scored below its thresholds."""
+
+    exit_code = 12
+
+
+#: Exit codes used by the CLI, most specific class first. 0 is success, 130 is Ctrl-C.
+EXIT_CODES: dict[type[SummarizerError], int] = {
+    cls: cls.exit_code
+    for cls in (
+        ConfigError,
+        InputError,
+        AuthenticationError,
+        ModelNotFoundError,
+        ContextLengthError,
+        TruncatedOutputError,
+        ProviderError,
+        BudgetExceeded,
+        ValidationFailed,
+        CacheError,
+        EvalFailed,
+        SummarizerError,
+    )
+}

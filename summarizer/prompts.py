@@ -1,0 +1,72 @@
+"""Prompt templates are data: Jinja files under ``prompts/``, rendered strictly.
+
+A missing variable is an error (``StrictUndefined``), and the templates' hash is part of
+every cache key and of ``meta.prompt_hash``, so editing a prompt invalidates old results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from summarizer.errors import ConfigError
+
+SYSTEM_TEMPLATE = "system.j2"
+USER_TEMPLATE = "user.j2"
+
+
+def data_dir(kind: str) -> Path:
+    """Locate ``prompts/`` or ``schemas/``: inside the wheel, else in the source checkout."""
+    packaged = Path(__file__).parent / "_data" / kind
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / kind
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """The system and user templates, loaded once, with their combined hash."""
+
+    directory: Path
+    system_source: str
+    user_source: str
+
+    @property
+    def hash(self) -> str:
+        h = hashlib.sha256()
+        for name, source in ((SYSTEM_TEMPLATE, self.system_source), (USER_TEMPLATE, self.user_source)):
+            h.update(name.encode() + b"\0" + source.encode() + b"\0")
+        return h.hexdigest()[:16]
+
+    def render(self, article: str, **variables: Any) -> list[dict[str, str]]:
+        """Chat messages: the system prompt first, the article delimited in the user turn."""
+        from jinja2 import Environment, StrictUndefined, UndefinedError
+
+        env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        values = {"language": "English", "title": "", **variables, "article": article}
+        try:
+            system = env.from_string(self.system_source).render(**values)
+            user = env.from_string(self.user_source).render(**values)
+        except UndefinedError as exc:
+            raise ConfigError(
+                f"prompt template in {self.directory} uses an undefined variable: {exc.message}"
+            ) from exc
+        return [
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": user.strip()},
+        ]
+
+
+@lru_cache(maxsize=8)
+def load_prompts(directory: str | None = None) -> PromptSet:
+    """Read the templates from ``directory`` (default: the packaged ``prompts/``)."""
+    path = Path(directory) if directory else data_dir("prompts")
+    try:
+        system = (path / SYSTEM_TEMPLATE).read_text(encoding="utf-8")
+        user = (path / USER_TEMPLATE).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read prompt templates in {path}: {exc.strerror}") from exc
+    return PromptSet(path, system, user)

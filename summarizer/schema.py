@@ -1,0 +1,306 @@
+"""The output contract: pydantic models the model fills and the library verifies.
+
+Field semantics live in ``Field(description=...)``: instructor sends them to the model
+as the tool/JSON schema, so they are written for the model. Validators check every
+claim against the article passed as validation context (``{"article": text}``); their
+messages are sent back to the model on a re-ask, so each says exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+from summarizer.grounding import contains_name, find_span
+
+ActorType = Literal["person", "organization", "country", "group"]
+Position = Literal["support", "oppose", "concern", "deny", "claim", "neutral"]
+
+ACTOR_TYPES: tuple[str, ...] = ("person", "organization", "country", "group")
+POSITIONS: tuple[str, ...] = ("support", "oppose", "concern", "deny", "claim", "neutral")
+
+MAX_ACTORS = 25
+MAX_STANCES = 30
+MAX_QUESTIONS = 10
+MAX_EVIDENCE = 4
+
+_ABBREV = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|Prof|Inc|Corp|Co|Ltd|vs|etc|U\.S|U\.K|U\.N|E\.U)\.$"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z\u201c\"])")
+
+
+def _article(info: ValidationInfo) -> str | None:
+    ctx = info.context
+    if isinstance(ctx, dict):
+        article = ctx.get("article")
+        if isinstance(article, str):
+            return article
+    return None
+
+
+class EvidenceSpan(BaseModel):
+    """Where a quote stands in the article (added by the library, never by the model)."""
+
+    quote: str = Field(description="The quote as the model gave it.")
+    start: int = Field(description="Offset of the first character in the article.")
+    end: int = Field(description="Offset one past the last character in the article.")
+
+
+class Actor(BaseModel):
+    """A person, organization, country or group that acts or speaks in the article."""
+
+    name: str = Field(
+        min_length=2,
+        max_length=120,
+        description=(
+            "The actor's fullest name as written in the article, e.g. 'Andrii Sybiha' or "
+            "'National Intelligence Service'. Must appear in the article text."
+        ),
+    )
+    type: ActorType = Field(
+        description="One of: person, organization, country, group (a collective such as "
+        "'protesters' or 'allies')."
+    )
+    role: str = Field(
+        max_length=200,
+        description="The actor's role in this story in a few words, e.g. "
+        "\"Ukraine's foreign minister\" or 'source of the deployment report'.",
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Other names the article uses for the same actor: surname alone, title "
+        "plus name, capital city standing for a government ('Pyongyang' for North Korea). "
+        "Only names that appear in the article.",
+    )
+
+    @field_validator("name", "role")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> Actor:
+        article = _article(info)
+        if article is None:
+            return self
+        seen: set[str] = {self.name.casefold()}
+        kept: list[str] = []
+        for alias in self.aliases:
+            alias = alias.strip()
+            if alias and alias.casefold() not in seen and contains_name(article, alias):
+                seen.add(alias.casefold())
+                kept.append(alias)
+        # Aliases the article never uses are dropped: everything we output is grounded.
+        self.aliases = kept
+        if not contains_name(article, self.name) and not kept:
+            raise ValueError(
+                f"actor name {self.name!r} does not appear in the article. Use the name exactly "
+                "as the article writes it, or remove this actor."
+            )
+        return self
+
+
+class Stance(BaseModel):
+    """One actor's position toward one target, backed by verbatim quotes."""
+
+    actor: str = Field(
+        description="The `name` of an actor listed in `actors`, exactly as written there."
+    )
+    target: str = Field(
+        min_length=2,
+        max_length=200,
+        description="What the stance is about: a person, policy, event or claim, in a few words.",
+    )
+    position: Position = Field(
+        description="support: backs it; oppose: rejects, accuses or condemns; concern: warns "
+        "of risks; deny: denies an accusation or claim; claim: asserts a fact without "
+        "judging it; neutral: declines to confirm or take sides."
+    )
+    evidence: list[str] = Field(
+        min_length=1,
+        max_length=MAX_EVIDENCE,
+        description="1-4 passages copied character-for-character from the article that show "
+        "this stance. Copy, do not paraphrase, translate or shorten words inside a passage.",
+    )
+    _spans: list[EvidenceSpan] = PrivateAttr(default_factory=list)
+
+    @field_validator("evidence")
+    @classmethod
+    def _nonempty_quotes(cls, v: list[str]) -> list[str]:
+        quotes = [q.strip() for q in v]
+        if any(len(q) < 3 for q in quotes):
+            raise ValueError("evidence quotes must be non-empty passages copied from the article")
+        return quotes
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> Stance:
+        article = _article(info)
+        if article is None:
+            return self
+        spans: list[EvidenceSpan] = []
+        for quote in self.evidence:
+            found = find_span(article, quote)
+            if found is None:
+                raise ValueError(
+                    f"evidence quote {quote!r} for actor {self.actor!r} is not in the article. "
+                    "Copy the passage character-for-character from the article text (a shorter "
+                    "exact passage is fine), or remove this stance."
+                )
+            spans.append(EvidenceSpan(quote=quote, start=found[0], end=found[1]))
+        self._spans = spans
+        return self
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Offsets of each evidence quote in the article, added by the library."
+    )
+    @property
+    def evidence_spans(self) -> list[EvidenceSpan]:
+        return list(self._spans)
+
+
+class OpenQuestion(BaseModel):
+    """Something the article leaves unresolved."""
+
+    question: str = Field(
+        min_length=5, max_length=300, description="The unresolved matter, phrased as a question."
+    )
+    why_open: str = Field(
+        max_length=400,
+        description="Why the article leaves it open: a denial against a claim, an unconfirmed "
+        "report, a pending decision...",
+    )
+    related_actors: list[str] = Field(
+        default_factory=list,
+        max_length=6,
+        description="`name`s of listed actors involved in the question.",
+    )
+
+
+class ArticleSummary(BaseModel):
+    """A neutral, grounded structured summary of one news article."""
+
+    model_config = ConfigDict(title="ArticleSummary")
+
+    tldr: str = Field(
+        min_length=10,
+        max_length=350,
+        description="The article's main news in ONE sentence.",
+    )
+    summary: str = Field(
+        min_length=20,
+        max_length=1500,
+        description="A short neutral paragraph (2-5 sentences) covering who did what, when and "
+        "why it matters. No opinions of your own.",
+    )
+    key_points: list[str] = Field(
+        min_length=3,
+        max_length=7,
+        description="3-7 short factual statements, most important first.",
+    )
+    actors: list[Actor] = Field(
+        default_factory=list,
+        max_length=MAX_ACTORS,
+        description="Every person, organization, country or group that acts or speaks. News "
+        "outlets merely cited as sources ('Politico reported') are not actors. One entry per "
+        "actor: put other names for it in `aliases`.",
+    )
+    stances: list[Stance] = Field(
+        default_factory=list,
+        max_length=MAX_STANCES,
+        description="Positions that listed actors take, each with verbatim evidence. Empty if "
+        "nobody takes a position.",
+    )
+    open_questions: list[OpenQuestion] = Field(
+        default_factory=list,
+        max_length=MAX_QUESTIONS,
+        description="Questions the article raises but does not answer.",
+    )
+
+    @field_validator("tldr")
+    @classmethod
+    def _one_sentence(cls, v: str) -> str:
+        v = v.strip()
+        for m in _SENTENCE_BREAK.finditer(v):
+            if not _ABBREV.search(v[: m.start() + 1]):
+                raise ValueError(
+                    "tldr must be exactly one sentence; move the rest into `summary`"
+                )
+        return v
+
+    @field_validator("key_points")
+    @classmethod
+    def _points(cls, v: list[str]) -> list[str]:
+        points = [p.strip() for p in v]
+        if any(not p for p in points):
+            raise ValueError("key_points must not contain empty strings")
+        if any(len(p) > 400 for p in points):
+            raise ValueError("each key point must be one short statement (under 400 characters)")
+        return points
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ArticleSummary:
+        lookup: dict[str, str] = {}
+        for actor in self.actors:
+            labels = {label.casefold(): label for label in (actor.aliases[::-1] + [actor.name])}
+            for key, label in labels.items():
+                other = lookup.get(key)
+                if other is not None:
+                    raise ValueError(
+                        f"actor {actor.name!r} is listed twice: keep one entry per actor"
+                        if label == actor.name and other.casefold() == key
+                        else f"actors {other!r} and {actor.name!r} share the name {label!r}: "
+                        "merge them into one actor and list the other names as aliases"
+                    )
+                lookup[key] = actor.name
+        names = [a.name for a in self.actors]
+        for stance in self.stances:
+            canonical = lookup.get(stance.actor.strip().casefold())
+            if canonical is None:
+                raise ValueError(
+                    f"stance actor {stance.actor!r} is not a listed actor. Use exactly one of "
+                    f"{names} or add the actor to `actors` first."
+                )
+            stance.actor = canonical
+        for question in self.open_questions:
+            fixed: list[str] = []
+            for name in question.related_actors:
+                canonical = lookup.get(name.strip().casefold())
+                if canonical is None:
+                    raise ValueError(
+                        f"open question related actor {name!r} is not a listed actor. Use "
+                        f"exactly one of {names}, or leave it out."
+                    )
+                if canonical not in fixed:
+                    fixed.append(canonical)
+            question.related_actors = fixed
+        return self
+
+
+def schema_dict() -> dict[str, Any]:
+    """The JSON Schema of the output (what ``summarizer schema`` prints and ``schemas/`` holds)."""
+    return ArticleSummary.model_json_schema(mode="serialization")
+
+
+def schema_json() -> str:
+    return json.dumps(schema_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def schema_hash() -> str:
+    """Short hash of the schema the model sees (fields, types, descriptions, limits)."""
+    model_view = json.dumps(ArticleSummary.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(model_view.encode()).hexdigest()[:16]

@@ -1,0 +1,182 @@
+"""A tiny OpenAI-compatible chat-completions server on 127.0.0.1, for offline tests.
+
+It serves queued responses over real HTTP (so the pinned ``openai`` SDK and
+``instructor`` run end to end whatever HTTP stack they use) and records every
+request. Queue items are :class:`Reply` objects; helpers build typical ones.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict -> JSON; str/bytes -> raw
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
+    action: str = ""  # "" | "hang" | "reset" | "close"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+def tool_name(model: str = "ArticleSummary") -> str:
+    return model
+
+
+def usage(prompt: int = 100, completion: int = 50) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def completion(
+    payload: dict[str, Any] | str,
+    *,
+    mode: str = "tools",
+    name: str = "ArticleSummary",
+    finish_reason: str | None = None,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+    model: str = "fake-model",
+) -> dict[str, Any]:
+    """A chat.completion body answering with ``payload`` as a tool call or as content."""
+    args = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    message: dict[str, Any] = {"role": "assistant"}
+    if mode == "tools":
+        message["content"] = None
+        message["tool_calls"] = [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": name, "arguments": args},
+            }
+        ]
+        finish = finish_reason or "tool_calls"
+    else:
+        message["content"] = args if mode != "md_json" else f"```json\n{args}\n```"
+        finish = finish_reason or "stop"
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": usage(prompt_tokens, completion_tokens),
+    }
+
+
+def error_body(message: str, code: str | None = None, typ: str = "invalid_request_error") -> dict[str, Any]:
+    return {"error": {"message": message, "type": typ, "code": code, "param": None}}
+
+
+class FakeOpenAI:
+    """Context manager running the server in a thread; ``url`` is the base URL (``.../v1``)."""
+
+    def __init__(self) -> None:
+        self.queue: deque[Reply] = deque()
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:
+                self._send(Reply(200, {"object": "list", "data": [{"id": "fake-model"}]}))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                with fake._lock:
+                    fake.requests.append(
+                        Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    reply = fake.queue.popleft() if fake.queue else Reply(
+                        500, error_body("fake server: no queued response", typ="server_error")
+                    )
+                self._send(reply)
+
+            def _send(self, reply: Reply) -> None:
+                if reply.delay:
+                    fake._stop.wait(reply.delay)
+                if reply.action == "hang":
+                    fake._stop.wait(30)
+                    return
+                if reply.action == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                if reply.action == "close":
+                    self.close_connection = True
+                    return
+                if isinstance(reply.body, (dict, list)):
+                    data = json.dumps(reply.body).encode()
+                    ctype = "application/json"
+                elif isinstance(reply.body, bytes):
+                    data, ctype = reply.body, "text/plain"
+                else:
+                    data, ctype = str(reply.body or "").encode(), "text/plain"
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.headers.get("Content-Type", ctype))
+                for k, v in reply.headers.items():
+                    if k != "Content-Type":
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def push(self, *replies: Reply | dict[str, Any]) -> None:
+        for r in replies:
+            self.queue.append(r if isinstance(r, Reply) else Reply(200, r))
+
+    def __enter__(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_idle(self, timeout: float = 2.0) -> None:
+        end = time.monotonic() + timeout
+        while self.queue and time.monotonic() < end:
+            time.sleep(0.01)
