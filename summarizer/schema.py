@@ -256,17 +256,16 @@ class ArticleSummary(BaseModel):
     def _consistent(self) -> ArticleSummary:
         lookup: dict[str, str] = {}
         for actor in self.actors:
-            labels = {label.casefold(): label for label in (actor.aliases[::-1] + [actor.name])}
-            for key, label in labels.items():
-                other = lookup.get(key)
-                if other is not None:
+            if lookup.get(actor.name.casefold()) == actor.name:
+                raise ValueError(f"actor {actor.name!r} is listed twice: keep one entry per actor")
+            for label in dict.fromkeys([actor.name, *actor.aliases]):
+                other = lookup.get(label.casefold())
+                if other is not None and other != actor.name:
                     raise ValueError(
-                        f"actor {actor.name!r} is listed twice: keep one entry per actor"
-                        if label == actor.name and other.casefold() == key
-                        else f"actors {other!r} and {actor.name!r} share the name {label!r}: "
-                        "merge them into one actor and list the other names as aliases"
+                        f"actors {other!r} and {actor.name!r} share the name {label!r}: merge "
+                        "them into one actor and list the other names as aliases"
                     )
-                lookup[key] = actor.name
+                lookup[label.casefold()] = actor.name
         names = [a.name for a in self.actors]
         for stance in self.stances:
             canonical = lookup.get(stance.actor.strip().casefold())
