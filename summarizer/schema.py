@@ -43,6 +43,17 @@ _ABBREV = re.compile(
 _SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z\u201c\"])")
 
 
+def _bounded(value: str, field: str, low: int, high: int) -> str:
+    """Length limits live in validators, not in the JSON schema: llama.cpp turns schema
+    string limits into grammars that blow up, and the message tells the model the fix."""
+    value = value.strip()
+    if len(value) < low:
+        raise ValueError(f"{field} is too short: write at least {low} characters")
+    if len(value) > high:
+        raise ValueError(f"{field} is {len(value)} characters: shorten it to at most {high}")
+    return value
+
+
 def _article(info: ValidationInfo) -> str | None:
     ctx = info.context
     if isinstance(ctx, dict):
@@ -64,8 +75,6 @@ class Actor(BaseModel):
     """A person, organization, country or group that acts or speaks in the article."""
 
     name: str = Field(
-        min_length=2,
-        max_length=120,
         description=(
             "The actor's fullest name as written in the article, e.g. 'Andrii Sybiha' or "
             "'National Intelligence Service'. Must appear in the article text."
@@ -76,7 +85,6 @@ class Actor(BaseModel):
         "'protesters' or 'allies')."
     )
     role: str = Field(
-        max_length=200,
         description="The actor's role in this story in a few words, e.g. "
         "\"Ukraine's foreign minister\" or 'source of the deployment report'.",
     )
@@ -88,10 +96,15 @@ class Actor(BaseModel):
         "Only names that appear in the article.",
     )
 
-    @field_validator("name", "role")
+    @field_validator("name")
     @classmethod
-    def _strip(cls, v: str) -> str:
-        return v.strip()
+    def _name(cls, v: str) -> str:
+        return _bounded(v, "actor name", 2, 120)
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        return _bounded(v, "actor role", 0, 200)
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> Actor:
@@ -122,8 +135,6 @@ class Stance(BaseModel):
         description="The `name` of an actor listed in `actors`, exactly as written there."
     )
     target: str = Field(
-        min_length=2,
-        max_length=200,
         description="What the stance is about: a person, policy, event or claim, in a few words.",
     )
     position: Position = Field(
@@ -138,6 +149,11 @@ class Stance(BaseModel):
         "this stance. Copy, do not paraphrase, translate or shorten words inside a passage.",
     )
     _spans: list[EvidenceSpan] = PrivateAttr(default_factory=list)
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: str) -> str:
+        return _bounded(v, "stance target", 2, 200)
 
     @field_validator("evidence")
     @classmethod
@@ -177,10 +193,9 @@ class OpenQuestion(BaseModel):
     """Something the article leaves unresolved."""
 
     question: str = Field(
-        min_length=5, max_length=300, description="The unresolved matter, phrased as a question."
+        description="The unresolved matter, phrased as a question."
     )
     why_open: str = Field(
-        max_length=400,
         description="Why the article leaves it open: a denial against a claim, an unconfirmed "
         "report, a pending decision...",
     )
@@ -190,6 +205,16 @@ class OpenQuestion(BaseModel):
         description="`name`s of listed actors involved in the question.",
     )
 
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        return _bounded(v, "open question", 5, 300)
+
+    @field_validator("why_open")
+    @classmethod
+    def _why(cls, v: str) -> str:
+        return _bounded(v, "why_open", 0, 400)
+
 
 class ArticleSummary(BaseModel):
     """A neutral, grounded structured summary of one news article."""
@@ -197,13 +222,9 @@ class ArticleSummary(BaseModel):
     model_config = ConfigDict(title="ArticleSummary")
 
     tldr: str = Field(
-        min_length=10,
-        max_length=350,
-        description="The article's main news in ONE sentence.",
+        description="The article's main news in ONE sentence (at most 350 characters).",
     )
     summary: str = Field(
-        min_length=20,
-        max_length=1500,
         description="A short neutral paragraph (2-5 sentences) covering who did what, when and "
         "why it matters. No opinions of your own.",
     )
@@ -234,13 +255,16 @@ class ArticleSummary(BaseModel):
     @field_validator("tldr")
     @classmethod
     def _one_sentence(cls, v: str) -> str:
-        v = v.strip()
+        v = _bounded(v, "tldr", 10, 350)
         for m in _SENTENCE_BREAK.finditer(v):
             if not _ABBREV.search(v[: m.start() + 1]):
-                raise ValueError(
-                    "tldr must be exactly one sentence; move the rest into `summary`"
-                )
+                raise ValueError("tldr must be exactly one sentence; move the rest into `summary`")
         return v
+
+    @field_validator("summary")
+    @classmethod
+    def _summary(cls, v: str) -> str:
+        return _bounded(v, "summary", 20, 1500)
 
     @field_validator("key_points")
     @classmethod
