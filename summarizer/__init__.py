@@ -13,8 +13,8 @@ __all__ = [
     "ArticleSummary",
     "RunMeta",
     "Settings",
-    "SummaryResult",
     "Summarizer",
+    "SummaryResult",
     "__version__",
     "summarize",
 ]

@@ -13,17 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Typographic variants folded before matching: quote marks, apostrophes, dashes.
 _CHAR_MAP = {
-    # double quotes
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2033": '"', "\uff02": '"',
-    # single quotes / apostrophes
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
-    "`": "'", "\u00b4": "'",
-    # dashes and minus
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\ufe63": "-", "\uff0d": "-",
-    # ellipsis is expanded below; non-breaking spaces are whitespace
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\uff02", '"'),
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
 }
 _WS = re.compile(r"\s+")
 

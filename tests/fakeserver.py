@@ -82,7 +82,9 @@ def completion(
     }
 
 
-def error_body(message: str, code: str | None = None, typ: str = "invalid_request_error") -> dict[str, Any]:
+def error_body(
+    message: str, code: str | None = None, typ: str = "invalid_request_error"
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": typ, "code": code, "param": None}}
 
 
@@ -99,7 +101,7 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def do_GET(self) -> None:
@@ -114,10 +116,16 @@ class FakeOpenAI:
                     body = {"_raw": raw.decode("utf-8", "replace")}
                 with fake._lock:
                     fake.requests.append(
-                        Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        Recorded(
+                            "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                        )
                     )
-                    reply = fake.queue.popleft() if fake.queue else Reply(
-                        500, error_body("fake server: no queued response", typ="server_error")
+                    reply = (
+                        fake.queue.popleft()
+                        if fake.queue
+                        else Reply(
+                            500, error_body("fake server: no queued response", typ="server_error")
+                        )
                     )
                 self._send(reply)
 
@@ -131,7 +139,7 @@ class FakeOpenAI:
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
                     )
-                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+                    self.wfile.write(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"id":')
                     self.wfile.flush()
                     self.close_connection = True
                     return

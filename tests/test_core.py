@@ -18,7 +18,9 @@ from tests.fakeserver import FakeOpenAI, completion
 
 
 def _llm(fake: FakeOpenAI, **kw: Any) -> Summarizer:
-    return Summarizer(base_url=fake.url, api_key=SENTINEL_KEY, model="fake-model", cache=False, **kw)
+    return Summarizer(
+        base_url=fake.url, api_key=SENTINEL_KEY, model="fake-model", cache=False, **kw
+    )
 
 
 def test_happy_path_on_seed(fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]) -> None:
@@ -149,6 +151,14 @@ def test_empty_text_is_input_error(text: str) -> None:
 def test_result_json_shape(fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]) -> None:
     fake.push(completion(good_answer))
     data = _llm(fake).summarize(seed_text).to_dict()
-    assert set(data) == {"tldr", "summary", "key_points", "actors", "stances", "open_questions", "meta"}
+    assert set(data) == {
+        "tldr",
+        "summary",
+        "key_points",
+        "actors",
+        "stances",
+        "open_questions",
+        "meta",
+    }
     assert set(data["stances"][0]) == {"actor", "target", "position", "evidence", "evidence_spans"}
     assert SENTINEL_KEY not in json.dumps(data)

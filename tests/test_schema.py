@@ -59,17 +59,26 @@ def test_quotes_match_across_curly_and_straight_marks(
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["stances"][0].update(evidence=["Sybiha praised North Korea"]), "is not in the article"),
+        (
+            lambda d: d["stances"][0].update(evidence=["Sybiha praised North Korea"]),
+            "is not in the article",
+        ),
         (lambda d: d["stances"][0].update(evidence=[]), "at least 1"),
         (lambda d: d["stances"][0].update(position="angry"), "support"),
-        (lambda d: d["actors"][0].update(name="Boris Johnson", aliases=[]), "does not appear in the article"),
+        (
+            lambda d: d["actors"][0].update(name="Boris Johnson", aliases=[]),
+            "does not appear in the article",
+        ),
         (lambda d: d["actors"].append(dict(d["actors"][0])), "listed twice"),
         (lambda d: d["actors"][1].update(aliases=["Barrot", "Sybiha"]), "merge them"),
         (lambda d: d["actors"][0].update(type="spy"), "person"),
         (lambda d: d.update(key_points=["one", "two"]), "at least 3"),
         (lambda d: d.update(key_points=[f"p{i}" for i in range(8)]), "at most 7"),
         (lambda d: d.update(tldr="Ukraine warns of escalation. France agrees."), "one sentence"),
-        (lambda d: d["open_questions"][0].update(related_actors=["Donald Trump"]), "not a listed actor"),
+        (
+            lambda d: d["open_questions"][0].update(related_actors=["Donald Trump"]),
+            "not a listed actor",
+        ),
     ],
 )
 def test_validation_errors_say_what_to_fix(
@@ -87,7 +96,9 @@ def test_ungrounded_aliases_are_dropped(seed_text: str, good_answer: dict[str, A
     assert _validate(data, seed_text).actors[0].aliases == ["Sybiha"]
 
 
-def test_title_abbreviations_do_not_split_the_tldr(seed_text: str, good_answer: dict[str, Any]) -> None:
+def test_title_abbreviations_do_not_split_the_tldr(
+    seed_text: str, good_answer: dict[str, Any]
+) -> None:
     data = json.loads(json.dumps(good_answer))
     data["tldr"] = "U.S. officials and Mr. Barrot discuss North Korean troops in Russia."
     assert _validate(data, seed_text).tldr.startswith("U.S.")
