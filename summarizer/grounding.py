@@ -8,7 +8,6 @@ Offsets are reported in the *original* article, so a quote can be highlighted.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +18,6 @@ _CHAR_MAP = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4", "'"),
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
 }
-_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
