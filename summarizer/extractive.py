@@ -1,0 +1,127 @@
+"""A model-free extractive summarizer: the embedded default and the baseline to beat.
+
+Deterministic and offline. Sentences are ranked with TextRank plus a lead bias
+(``textutil``); actors come from capitalized name chunks (``actors``); stances from
+reporting verbs next to an actor mention and open questions from cue phrases
+(``stances``). This module picks the text, keeps the actors worth listing and assembles
+the ``ArticleSummary``. Every string copied from the article is copied verbatim, so the
+schema's grounding validators always pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer import textutil as tu
+from summarizer.actors import Actors, find_mentions
+from summarizer.schema import MAX_ACTORS, ArticleSummary
+from summarizer.stances import find_stances, open_questions
+
+
+def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str, str]:
+    """Choose which candidates are actors; fix aliases and roles. Returns key -> name."""
+    speaking = {str(st["actor"]) for st in stances}
+    text = finder.text
+    kept: dict[str, str] = {}
+    order = sorted(finder.acts.items(), key=lambda kv: (-(kv[0] in speaking), -kv[1].mentions))
+    used: set[str] = set()
+    for key, act in order:
+        need = {"person": 0, "group": 0, "organization": 2, "country": 3}[act.type]
+        if key not in speaking and act.mentions < max(need, 1):
+            continue
+        if act.type == "person":
+            last = act.name.split()[-1]
+            solo = len(re.findall(r"(?<![\w-])" + re.escape(tu.fold(last)) + r"(?![\w-])", text))
+            if solo > len(re.findall(re.escape(tu.fold(act.name)), text)):
+                act.aliases.append(last)
+            act.role = act.role or (
+                "quoted in the article" if key in speaking else "named in the article"
+            )
+        labels = [
+            a for a in dict.fromkeys([act.name, *act.aliases]) if tu.fold(a).casefold() not in used
+        ]
+        if not labels or labels[0] != act.name or len(kept) >= MAX_ACTORS:
+            continue
+        act.aliases = labels[1:9]
+        used.update(tu.fold(a).casefold() for a in labels)
+        kept[key] = act.name
+    return kept
+
+
+def _pick_text(sentences: list[tu.Sentence], scores: list[float]) -> tuple[str, str, list[str]]:
+    usable = [s for s in sentences if not s.boilerplate and len(s.words) >= 4] or sentences
+    ranked: list[tu.Sentence] = []
+    terms = {s.index: tu.content_terms(s.text) for s in usable}
+    for s in sorted(usable, key=lambda s: (-scores[s.index], s.index)):
+        mine = terms[s.index]
+        if all(
+            len(mine & terms[r.index]) <= 0.6 * min(len(mine), len(terms[r.index])) for r in ranked
+        ):
+            ranked.append(s)
+            if len(ranked) >= 8:
+                break
+    clean = {s.index: tu.strip_dateline(s.text) for s in usable}
+    full = {i: t if t[-1:] in ".!?\"'”’" else t + "." for i, t in clean.items()}
+    tldr = ""
+    for s in sorted(ranked, key=lambda s: s.text[:1] in "\"“'‘"):
+        candidate = tu.trim_clause(clean[s.index], 350)
+        if tu.is_one_sentence(candidate) and len(candidate) >= 10:
+            tldr = candidate
+            break
+    tldr = tldr or tu.trim_clause(tu.first_sentence(clean[ranked[0].index]), 350) if ranked else ""
+    chosen = sorted(ranked[:4], key=lambda s: s.index)
+    while len(chosen) > 1 and len(" ".join(full[s.index] for s in chosen)) > 1500:
+        chosen.remove(min(chosen, key=lambda s: scores[s.index]))
+    summary = tu.trim_clause(" ".join(full[s.index] for s in chosen), 1500)
+    points = [tu.trim_clause(clean[s.index], 300) for s in ranked[:5]]
+    for s in ranked[:3]:
+        if len(points) >= 3:
+            break
+        points += [c for c in tu.clauses(clean[s.index]) if c not in points]
+    while len(points) < 3 and points:
+        half = points[0].split()
+        points.append(" ".join(half[len(half) // 2 :]) if len(half) > 3 else points[0])
+    return tldr, summary, list(dict.fromkeys(points))[:7] if len(set(points)) >= 3 else points[:7]
+
+
+def extract(article: str, *, title: str | None = None) -> ArticleSummary:
+    """Deterministic, offline, no model; returns an ArticleSummary validated with
+    context={"article": article}."""
+    found_title, body = tu.detect_title(article)
+    if title is not None and article.lstrip().startswith(title.strip()) and found_title is None:
+        body = article.find(title.strip()) + len(title.strip())
+    sentences = tu.split_sentences(article, body)
+    if not sentences:
+        sentences = tu.split_sentences(article, 0)
+    scores = tu.rank(sentences, title or found_title)
+    tldr, summary, points = _pick_text(sentences, scores)
+    if len(summary) < 20:
+        summary = tu.trim_clause(" ".join(article.split()), 1500)
+    finder = Actors(article, sentences)
+    finder.scan()
+    mentions = find_mentions(finder)
+    raw = find_stances(finder, mentions)
+    kept = _finish_actors(finder, raw)
+    stances = [
+        {k: v for k, v in st.items() if k != "verb"} | {"actor": kept[str(st["actor"])]}
+        for st in raw
+        if st["actor"] in kept
+    ]
+    actors = [
+        {
+            "name": finder.acts[k].name,
+            "type": finder.acts[k].type,
+            "role": finder.acts[k].role.strip(" .,\"'“”")[:200],
+            "aliases": finder.acts[k].aliases,
+        }
+        for k in kept
+    ]
+    data = {
+        "tldr": tldr,
+        "summary": summary,
+        "key_points": points,
+        "actors": actors,
+        "stances": stances,
+        "open_questions": open_questions(finder, mentions, raw, kept),
+    }
+    return ArticleSummary.model_validate(data, context={"article": article})
