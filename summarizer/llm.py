@@ -12,22 +12,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from summarizer.errors import (
-    AuthenticationError,
     BudgetExceeded,
-    ContextLengthError,
-    ModelNotFoundError,
     ProviderError,
     SummarizerError,
     TruncatedOutputError,
     ValidationFailed,
 )
 from summarizer.schema import ArticleSummary
-from summarizer.transport import RetryPolicy, classify, retrying_call, retrying_call_async
+from summarizer.transport import (
+    RetryPolicy,
+    classify,
+    not_json_error,
+    retrying_call,
+    retrying_call_async,
+)
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -58,8 +62,10 @@ class RunStats:
     attempts: int = 0  # model answers received (1 + validation re-asks used)
     requests: int = 0  # HTTP requests sent, transport retries included
     transport_retries: int = 0
+    reasks: int = 0  # validation re-asks sent back to the model
     usage: Usage = field(default_factory=Usage)
     retry_reasons: list[str] = field(default_factory=list)
+    stop_reason: str | None = None  # why the transport retry loop last gave up
 
 
 class _Meter:
@@ -79,25 +85,34 @@ class _Meter:
                 tokens=self.stats.usage.total_tokens,
             )
 
-    def after(self, completion: Any) -> Any:
+    def after(self, completion: Any, expected_tool: str | None = None) -> Any:
+        """Check one raw answer. The budget is enforced by :meth:`before` the next attempt,
+        so an answer that crosses it is still used if it validates (its tokens are spent)."""
+        if isinstance(completion, (str, bytes)) or not hasattr(completion, "choices"):
+            text = completion.decode("utf-8", "replace") if isinstance(completion, bytes) else ""
+            raise not_json_error(self.settings, text or str(completion))
         self.stats.attempts += 1
         self.stats.usage.add(getattr(completion, "usage", None))
-        choices = getattr(completion, "choices", None)
+        choices = completion.choices
         if not choices:
-            raise ProviderError("the endpoint returned an answer with no choices")
+            raise ProviderError(
+                f"{self.settings.endpoint_host} returned a chat completion with no choices"
+            )
         if getattr(choices[0], "finish_reason", None) == "length":
             raise TruncatedOutputError(
                 f"the model's answer was cut off at --max-tokens={self.settings.max_tokens}; "
                 "raise --max-tokens (or SUMMARIZER_MAX_TOKENS)",
                 tokens=self.stats.usage.total_tokens,
             )
-        budget = self.settings.token_budget
-        if budget is not None and self.stats.usage.total_tokens > budget:
-            raise BudgetExceeded(
-                f"token budget exceeded: {self.stats.usage.total_tokens} of {budget} tokens "
-                f"spent over {self.stats.attempts} attempt(s); raise --token-budget",
-                tokens=self.stats.usage.total_tokens,
-            )
+        calls = getattr(getattr(choices[0], "message", None), "tool_calls", None) or []
+        if expected_tool and calls:
+            name = getattr(getattr(calls[0], "function", None), "name", None)
+            if name != expected_tool:
+                raise ProviderError(
+                    f"the model called a tool named {str(name)[:60]!r} instead of "
+                    f"{expected_tool!r}: the endpoint may not support forced tool calls; "
+                    "try --mode json_schema or --mode json"
+                )
         return completion
 
 
@@ -150,6 +165,30 @@ def _policy(settings: Settings, stats: RunStats) -> RetryPolicy:
     )
 
 
+def _expected_tool(kw: dict[str, Any]) -> str | None:
+    """The function name instructor forced with ``tool_choice`` (tools mode), if any."""
+    choice = kw.get("tool_choice")
+    if isinstance(choice, dict):
+        name = choice.get("function", {}).get("name")
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _on_parse_error(stats: RunStats, max_retries: int) -> Any:
+    """instructor ``parse:error`` hook: log each validation re-ask with its reason."""
+
+    def hook(error: Exception, **meta: Any) -> None:
+        why = _last_validation_error(error)
+        if meta.get("is_last_attempt"):
+            log.info("answer failed validation on the last allowed attempt: %s", why)
+            return
+        stats.reasks += 1
+        stats.retry_reasons.append(f"validation: {why}")
+        log.info("validation re-ask %d of %d: %s", stats.reasks, max_retries, why)
+
+    return hook
+
+
 def translate(exc: BaseException, settings: Settings, stats: RunStats) -> SummarizerError:
     """Map an exception from instructor/openai to our error tree (the caller chains it)."""
     seen: set[int] = set()
@@ -158,7 +197,7 @@ def translate(exc: BaseException, settings: Settings, stats: RunStats) -> Summar
         seen.add(id(cur))
         if isinstance(cur, SummarizerError):
             return cur
-        mapped = classify(cur, settings, stats.requests)
+        mapped = classify(cur, settings, stats.requests, stats.stop_reason)
         if mapped is not None:
             return mapped
         cur = cur.__cause__ or cur.__context__
@@ -182,7 +221,7 @@ def _last_validation_error(exc: BaseException) -> str:
             first = errors()[0]
             loc = ".".join(str(p) for p in first.get("loc", ()))
             return f"{loc}: {first.get('msg', '')}".strip(": ")
-        except Exception:  # noqa: BLE001 - best effort message only
+        except Exception:
             pass
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
@@ -201,26 +240,44 @@ class LLMEngine:
         meter = _Meter(self.settings, stats)
         policy = _policy(self.settings, stats)
         kwargs = _client_kwargs(self.settings)
+        limit = self.settings.timeout
+
+        def timed(kw: dict[str, Any], left: float) -> dict[str, Any]:
+            return {**kw, "timeout": min(limit, left)}  # never run past the deadline
+
         if aio:
             aclient = openai.AsyncOpenAI(**kwargs)
             raw_async = aclient.chat.completions.create
 
             async def acreate(*args: Any, **kw: Any) -> Any:
                 meter.before()
-                result = await retrying_call_async(lambda: raw_async(*args, **kw), policy, stats)
-                return meter.after(result)
+                try:
+                    result = await retrying_call_async(
+                        lambda left: raw_async(*args, **timed(kw, left)), policy, stats
+                    )
+                except json.JSONDecodeError as exc:  # a 200 whose body is not JSON
+                    raise not_json_error(self.settings, exc.doc) from exc
+                return meter.after(result, _expected_tool(kw))
 
             aclient.chat.completions.create = acreate  # type: ignore[method-assign]
-            return instructor.from_openai(aclient, mode=_mode(self.settings.mode))
+            aclient_i = instructor.from_openai(aclient, mode=_mode(self.settings.mode))
+            aclient_i.on("parse:error", _on_parse_error(stats, self.settings.max_retries))
+            return aclient_i
         client = openai.OpenAI(**kwargs)
         raw = client.chat.completions.create
 
         def create(*args: Any, **kw: Any) -> Any:
             meter.before()
-            return meter.after(retrying_call(lambda: raw(*args, **kw), policy, stats))
+            try:
+                result = retrying_call(lambda left: raw(*args, **timed(kw, left)), policy, stats)
+            except json.JSONDecodeError as exc:  # a 200 whose body is not JSON
+                raise not_json_error(self.settings, exc.doc) from exc
+            return meter.after(result, _expected_tool(kw))
 
         client.chat.completions.create = create  # type: ignore[method-assign]
-        return instructor.from_openai(client, mode=_mode(self.settings.mode))
+        client_i = instructor.from_openai(client, mode=_mode(self.settings.mode))
+        client_i.on("parse:error", _on_parse_error(stats, self.settings.max_retries))
+        return client_i
 
     def run(self, article: str, messages: list[dict[str, str]], stats: RunStats) -> ArticleSummary:
         client = self._instructor(stats, aio=False)
@@ -253,4 +310,3 @@ class LLMEngine:
         except Exception as exc:
             raise translate(exc, self.settings, stats) from exc
         return result
-

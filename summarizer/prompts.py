@@ -7,6 +7,7 @@ every cache key and of ``meta.prompt_hash``, so editing a prompt invalidates old
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,14 @@ from summarizer.errors import ConfigError
 
 SYSTEM_TEMPLATE = "system.j2"
 USER_TEMPLATE = "user.j2"
+# "<article>", "</article>", "< / ARTICLE >"...: the article must not open or close the
+# delimiters the templates put around it (prompt injection). Escaped only in the prompt.
+_DELIMITER = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
+
+
+def neutralize(text: str) -> str:
+    """Escape ``<article>``/``</article>`` markers inside untrusted text as ``&lt;…&gt;``."""
+    return _DELIMITER.sub(lambda m: f"&lt;{m.group(1)}&gt;", text)
 
 
 def data_dir(kind: str) -> Path:
@@ -37,7 +46,10 @@ class PromptSet:
     @property
     def hash(self) -> str:
         h = hashlib.sha256()
-        for name, source in ((SYSTEM_TEMPLATE, self.system_source), (USER_TEMPLATE, self.user_source)):
+        for name, source in (
+            (SYSTEM_TEMPLATE, self.system_source),
+            (USER_TEMPLATE, self.user_source),
+        ):
             h.update(name.encode() + b"\0" + source.encode() + b"\0")
         return h.hexdigest()[:16]
 
@@ -47,6 +59,8 @@ class PromptSet:
 
         env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
         values = {"language": "English", "title": "", **variables, "article": article}
+        values["article"] = neutralize(str(values["article"]))
+        values["title"] = neutralize(" ".join(str(values["title"]).split()))
         try:
             system = env.from_string(self.system_source).render(**values)
             user = env.from_string(self.user_source).render(**values)

@@ -100,6 +100,9 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body are written separately: without this, Nagle's algorithm
+            # meets delayed ACKs and every request pays ~40 ms
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -162,9 +165,15 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # batch tests open many connections at once
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        # poll for shutdown often: the stock 0.5 s makes every teardown wait
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:

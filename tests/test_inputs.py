@@ -1,0 +1,314 @@
+"""Bad and unusual input: each gives a correct article or one clear line and exit code 3.
+
+Happy paths run the CLI against the fake LLM server and check the text that reached the
+model (what the request recorded), so decoding and HTML extraction are checked end to end.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer import inputs
+from summarizer.cli import app
+from summarizer.core import Summarizer
+from summarizer.errors import InputError
+from summarizer.inputs import MAX_BYTES, Article, check_text, parse_bytes, read_article
+from tests.conftest import SENTINEL_KEY
+from tests.fakeserver import FakeOpenAI, completion
+
+runner = CliRunner()
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+ACCENTED = "Café owners in Málaga said the “naïve” plan — déjà vu — would fail, Noël reported."
+
+
+def _article_in_request(fake: FakeOpenAI) -> str:
+    user = fake.requests[0].body["messages"][1]["content"]
+    start = user.index("<article>\n") + len("<article>\n")
+    return str(user[start : user.index("\n</article>")])
+
+
+def _seed_html(seed_text: str) -> str:
+    lines = [line for line in seed_text.splitlines() if line.strip() and line != "- News"]
+    title, body = lines[0], lines[1:]
+    paragraphs = "\n".join(f"<p>{html.escape(line, quote=False)}</p>" for line in body)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} | World Desk</title>
+<meta property="og:title" content="{html.escape(title)}"></head>
+<body><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav>
+<main><article><h1>{html.escape(title)}</h1>
+{paragraphs}
+</article></main>
+<aside><h2>Most read</h2><ul><li><a href="/a">Celebrity chef opens new restaurant</a></li></ul>
+</aside><footer><p>Copyright 2026 World Desk. All rights reserved.</p>
+<p>Subscribe to our newsletter</p></footer></body></html>
+"""
+
+
+# -- library: what read_article returns -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "says"),
+    [
+        ("missing", lambda p: None, "no such file"),
+        ("directory", lambda p: p.mkdir(), "is a directory"),
+        ("empty", lambda p: p.write_bytes(b""), "the article is empty"),
+        ("whitespace", lambda p: p.write_bytes(b" \n\t\r\n  \n"), "the article is empty"),
+        ("nul-bytes", lambda p: p.write_bytes(b"Some text\x00\x00\x01 more"), "binary file"),
+        ("png", lambda p: p.write_bytes(PNG), "a PNG image"),
+        ("pdf", lambda p: p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "a PDF document"),
+        ("docx", lambda p: p.write_bytes(b"PK\x03\x04\x14\x00\x06\x00"), "a ZIP archive"),
+        ("bad-utf16", lambda p: p.write_bytes(b"\xff\xfeA\x00B"), "not valid UTF-16-LE"),
+        ("dash-news", lambda p: p.write_text("- News\n"), "no article text"),
+        ("symbols", lambda p: p.write_text("!!! ??? ... *** 12 34 — 56\n"), "no article text"),
+        (
+            "boilerplate-lines",
+            lambda p: p.write_text("Advertisement\n- Home\nRead more\nShare this\n© 2026 Desk\n"),
+            "no article text",
+        ),
+    ],
+)
+def test_bad_file_is_one_clear_input_error(
+    name: str, make: Callable[[Path], Any], says: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "article.txt"
+    make(path)
+    with pytest.raises(InputError) as info:
+        read_article(path)
+    message = str(info.value)
+    assert says in message and str(path) in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+    ],
+)
+def test_byte_order_marks_decode_exactly(encoding: str, bom: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(bom + ACCENTED.encode(encoding))
+    article = read_article(path)
+    assert article.text == ACCENTED  # no BOM left, no mojibake
+    assert article.warnings == [] and article.title is None
+
+
+def test_plain_utf8_has_no_warning(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(ACCENTED, encoding="utf-8")
+    assert read_article(path) == Article(text=ACCENTED, source=str(path))
+
+
+def test_cp1252_bytes_decode_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(ACCENTED.encode("cp1252"))
+    article = read_article(path)
+    assert article.text == ACCENTED  # curly quotes and dashes survive (cp1252, not Latin-1)
+    assert len(article.warnings) == 1
+    assert "not valid UTF-8" in article.warnings[0] and "Windows-1252" in article.warnings[0]
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    text = "Zürich council voted on the \x81 budget for the new tram line today."
+    path.write_bytes(text.encode("latin-1"))
+    article = read_article(path)
+    assert article.text == text
+    assert "Latin-1" in article.warnings[0]
+
+
+def test_html_page_gives_article_text_and_title(seed_text: str) -> None:
+    article = parse_bytes(_seed_html(seed_text).encode(), "page.html")
+    assert article.title == "North Korean forces in Ukraine war mean “huge” risk of escalation"
+    assert "Both the Kremlin and Pyongyang have denied involvement" in article.text
+    for chrome in ("Most read", "Celebrity chef", "Subscribe", "Copyright", "<p>"):
+        assert chrome not in article.text
+
+
+def test_html_is_sniffed_without_the_suffix(seed_text: str) -> None:
+    article = parse_bytes(b"\n  <!-- saved page -->\n" + _seed_html(seed_text).encode(), "<stdin>")
+    assert article.title is not None and "Mark Rutte" in article.text
+
+
+def test_html_without_article_text_is_input_error() -> None:
+    page = (
+        b"<!DOCTYPE html><html><head><title>Home</title></head><body><nav>Home</nav></body></html>"
+    )
+    with pytest.raises(InputError, match="no article text"):
+        parse_bytes(page, "empty.html")
+
+
+def test_text_mentioning_html_stays_text() -> None:
+    text = "The <html> tag starts a page, the developer wrote in a long guide for beginners."
+    article = parse_bytes(text.encode(), "notes.txt")
+    assert article.text == text and article.title is None
+
+
+def test_html_extraction_is_offline_and_quick(seed_text: str) -> None:
+    import socket
+
+    page = _seed_html(seed_text).encode()
+    started = time.perf_counter()
+    parse_bytes(page, "page.html")  # conftest blocks every non-loopback connect
+    assert time.perf_counter() - started < 2.0
+    assert socket.socket.connect.__name__ == "guarded"
+
+
+def test_size_limit_lives_in_one_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inputs, "MAX_BYTES", 1000)
+    ok = ("word " * 200).encode()
+    assert len(ok) == 1000 and parse_bytes(ok, "ok.txt").text.startswith("word")
+    with pytest.raises(InputError, match=r"larger than the 0\.001 MB input limit"):
+        parse_bytes(ok + b"x", "big.txt")
+
+
+def test_five_megabyte_text_names_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"All work and no play makes Jack a dull boy.\n" * 120_000)  # 5.3 MB
+    assert path.stat().st_size > 5_000_000 > MAX_BYTES
+    with pytest.raises(InputError) as info:
+        read_article(path)
+    assert f"larger than the {MAX_BYTES / 1_000_000:g} MB input limit" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["- News", "  \n ", "***", "Breaking news!"])
+def test_library_rejects_no_article_text_before_any_request(fake: FakeOpenAI, text: str) -> None:
+    summarizer = Summarizer(base_url=fake.url, api_key=SENTINEL_KEY, cache=False)
+    with pytest.raises(InputError):
+        summarizer.summarize(text)
+    assert fake.requests == []
+
+
+def test_short_real_text_is_accepted() -> None:
+    assert check_text("Parliament approved the budget on Tuesday.", "x").text.startswith("Parl")
+
+
+# -- CLI: one line on stderr and exit code 3, or the right text sent to the model ---------
+
+
+def _cli(*args: str, input: bytes | str | None = None, **env: str) -> Any:
+    return runner.invoke(app, ["summarize", *args], input=input, env=env or None)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("missing", None, "no such file"),
+        ("empty", b"", "the article is empty"),
+        ("whitespace", b"   \n\n", "the article is empty"),
+        ("binary", b"\x00\x01\x02\x03binary", "binary file"),
+        ("png", PNG, "a PNG image"),
+        ("boilerplate", b"- News\n", "no article text"),
+        ("huge", b"x" * (MAX_BYTES + 1), "MB input limit"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_3(
+    name: str, content: bytes | None, says: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"{name}.txt"
+    if content is not None:
+        path.write_bytes(content)
+    result = _cli(str(path), "--engine", "extractive")
+    assert result.exit_code == InputError.exit_code == 3
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("summarizer: error: ") and says in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_directory_is_one_line_exit_3(tmp_path: Path) -> None:
+    result = _cli(str(tmp_path), "--engine", "extractive")
+    assert result.exit_code == 3 and "is a directory" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_cli_stdin_boilerplate_is_exit_3() -> None:
+    result = _cli("-", "--engine", "extractive", input="- News\n")
+    assert result.exit_code == 3 and "<stdin>: no article text" in result.stderr
+
+
+def _llm_env(fake: FakeOpenAI) -> dict[str, str]:
+    return {
+        "SUMMARIZER_BASE_URL": fake.url,
+        "SUMMARIZER_API_KEY": SENTINEL_KEY,
+        "SUMMARIZER_MODEL": "fake-model",
+        "SUMMARIZER_CACHE": "0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "encode"),
+    [
+        ("stdin-utf8", None),
+        ("utf8-bom", lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+        ("utf16-le-bom", lambda t: b"\xff\xfe" + t.encode("utf-16-le")),
+        ("utf16-be-bom", lambda t: b"\xfe\xff" + t.encode("utf-16-be")),
+        ("cp1252", lambda t: t.encode("cp1252")),
+    ],
+)
+def test_cli_happy_inputs_send_the_decoded_article(
+    name: str,
+    encode: Callable[[str], bytes] | None,
+    fake: FakeOpenAI,
+    seed_text: str,
+    good_answer: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    fake.push(completion(good_answer))
+    if encode is None:
+        result = _cli("-", input=seed_text.encode("utf-8"), **_llm_env(fake))
+    else:
+        path = tmp_path / f"{name}.txt"
+        path.write_bytes(encode(seed_text))
+        result = _cli(str(path), **_llm_env(fake))
+    assert result.exit_code == 0, result.stderr
+    assert _article_in_request(fake) == seed_text.strip()
+    if name == "cp1252":
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("summarizer: warning: ")
+        assert "Windows-1252" in lines[0]
+    else:
+        assert result.stderr == ""
+
+
+def test_cli_html_page_sends_extracted_text_and_title(
+    fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any], tmp_path: Path
+) -> None:
+    fake.push(completion(good_answer))
+    path = tmp_path / "page.html"
+    path.write_text(_seed_html(seed_text), encoding="utf-8")
+    result = _cli(str(path), "--format", "markdown", **_llm_env(fake))
+    assert result.exit_code == 0, result.stderr
+    user = fake.requests[0].body["messages"][1]["content"]
+    assert "Its title is: North Korean forces in Ukraine war" in user
+    sent = _article_in_request(fake)
+    assert "Mark Rutte stated he could not confirm" in sent
+    assert "Celebrity chef" not in sent and "<p>" not in sent
+    assert "North Korean forces in Ukraine war" in result.stdout  # the title heads the report
+
+
+def test_trafilatura_is_imported_only_for_html() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from summarizer.inputs import parse_bytes; "
+        "parse_bytes(b'Parliament approved the new budget on Tuesday evening.', 'a.txt'); "
+        "assert 'trafilatura' not in sys.modules, 'imported for plain text'; "
+        "parse_bytes(b'<html><body><article><p>' + b'Parliament approved the budget. ' * 20 "
+        "+ b'</p></article></body></html>', 'a.html'); "
+        "assert 'trafilatura' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
