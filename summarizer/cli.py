@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from summarizer import __version__
-from summarizer.errors import EXIT_CODES, SummarizerError
+from summarizer.errors import EXIT_CODES, ConfigError, SummarizerError
 
 app = typer.Typer(
     name="summarizer",
@@ -45,15 +45,42 @@ class ModeChoice(str, Enum):
 _state: dict[str, bool] = {"verbose": False}
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to the ``sys.stderr`` of the moment (a test runner may swap it per call)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def _setup_logging(verbose: bool) -> None:
     _state["verbose"] = verbose
     logger = logging.getLogger("summarizer")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("summarizer: %(levelname)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
+    # instructor logs every failed call at ERROR with the server's raw text; our own
+    # messages (one line, redacted) replace it, so keep it off stderr even with -v.
+    quiet = logging.getLogger("instructor")
+    if not any(isinstance(h, logging.NullHandler) for h in quiet.handlers):
+        quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+
+
+def _redact(text: str) -> str:
+    """Blank out the API key: a traceback's chained causes carry the server's raw text."""
+    import os
+
+    for var in ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"):
+        key = os.environ.get(var, "").strip()
+        if len(key) >= 8:
+            text = text.replace(key, "***")
+    return text
 
 
 def fail(exc: BaseException) -> NoReturn:
@@ -61,12 +88,12 @@ def fail(exc: BaseException) -> NoReturn:
     if _state["verbose"]:
         import traceback
 
-        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.write(_redact("".join(traceback.format_exception(exc))))
     if isinstance(exc, SummarizerError):
         code = next((c for cls, c in EXIT_CODES.items() if isinstance(exc, cls)), 1)
-        typer.echo(f"summarizer: error: {exc}", err=True)
+        typer.echo(f"summarizer: error: {_redact(str(exc))}", err=True)
         raise typer.Exit(code)
-    typer.echo(f"summarizer: internal error: {type(exc).__name__}: {exc}", err=True)
+    typer.echo(f"summarizer: internal error: {type(exc).__name__}: {_redact(str(exc))}", err=True)
     raise typer.Exit(1)
 
 
@@ -85,30 +112,47 @@ def main_callback(
     """Turn a news article into a typed, verifiable structured summary."""
 
 
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log retries; tracebacks on errors.")]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log retries; tracebacks on errors.")
+]
 EngineOpt = Annotated[
     EngineChoice | None,
-    typer.Option("--engine", help="auto: LLM if configured, else extractive. [env: SUMMARIZER_ENGINE]"),
+    typer.Option(
+        "--engine", help="auto: LLM if configured, else extractive. [env: SUMMARIZER_ENGINE]"
+    ),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name. [env: SUMMARIZER_MODEL]")]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", help="Model name. [env: SUMMARIZER_MODEL]")
+]
 BaseUrlOpt = Annotated[
     str | None,
     typer.Option("--base-url", help="OpenAI-compatible endpoint. [env: SUMMARIZER_BASE_URL]"),
 ]
 ModeOpt = Annotated[
-    ModeChoice | None, typer.Option("--mode", help="How the model returns structure (default tools).")
+    ModeChoice | None,
+    typer.Option("--mode", help="How the model returns structure (default tools)."),
 ]
 TempOpt = Annotated[float | None, typer.Option("--temperature", help="Sampling temperature (0).")]
 RetriesOpt = Annotated[
     int | None, typer.Option("--max-retries", help="Validation re-asks after the first answer (2).")
 ]
-TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds per HTTP request (60).")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds per HTTP request (60).")
+]
 MaxTokensOpt = Annotated[
     int | None, typer.Option("--max-tokens", help="Max tokens the model may write (2048).")
 ]
 TransportOpt = Annotated[
     int | None,
     typer.Option("--transport-retries", help="HTTP retries on 429/5xx/timeouts (4)."),
+]
+DeadlineOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--deadline",
+        help="Seconds for all HTTP attempts of one model call, backoff included (300). "
+        "[env: SUMMARIZER_DEADLINE]",
+    ),
 ]
 BudgetOpt = Annotated[
     int | None, typer.Option("--token-budget", help="Stop once an article spends this many tokens.")
@@ -118,6 +162,14 @@ CacheDirOpt = Annotated[
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Recompute and overwrite the cache.")]
+CacheSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cache-size-limit",
+        help="Evict least-recently-used results above this size, e.g. 512MB (default). "
+        "[env: SUMMARIZER_CACHE_SIZE_LIMIT]",
+    ),
+]
 
 
 def settings_from_flags(**flags: Any) -> Any:
@@ -144,10 +196,12 @@ def summarize(
     timeout: TimeoutOpt = None,
     max_tokens: MaxTokensOpt = None,
     transport_retries: TransportOpt = None,
+    deadline: DeadlineOpt = None,
     token_budget: BudgetOpt = None,
     cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     refresh: RefreshOpt = False,
+    cache_size_limit: CacheSizeOpt = None,
     verbose: Verbose = False,
 ) -> None:
     """Summarize one article and print JSON (default) or a Markdown report."""
@@ -160,14 +214,16 @@ def summarize(
         settings = settings_from_flags(
             engine=engine, model=model, base_url=base_url, mode=mode, temperature=temperature,
             max_retries=max_retries, timeout=timeout, max_tokens=max_tokens,
-            transport_retries=transport_retries, token_budget=token_budget, cache_dir=cache_dir,
+            transport_retries=transport_retries, deadline=deadline, token_budget=token_budget,
+            cache_dir=cache_dir,
             cache=False if no_cache else None, refresh=refresh or None,
+            cache_size_limit=cache_size_limit,
         )  # fmt: skip
         article = read_article(path)
         for warning in article.warnings:
             typer.echo(f"summarizer: warning: {warning}", err=True)
         summarizer = Summarizer(settings)
-        result = summarizer.summarize(article.text)
+        result = summarizer.summarize(article.text, title=article.title)
         summarizer.close()
         for warning in result.meta.warnings:
             typer.echo(f"summarizer: {warning}", err=True)
@@ -186,8 +242,85 @@ def summarize(
 
 
 @app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files, directories, glob patterns, or JSONL lists of "
+            '{"id", "text"|"path"|"url"} (- reads a JSONL list from stdin).'
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write JSONL here (default stdout).")
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", "-j", help="Articles in flight (8). [env: SUMMARIZER_CONCURRENCY]"
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip ids already in the --output file.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Like --resume, but run failed ids again.")
+    ] = False,
+    ordered: Annotated[
+        bool, typer.Option("--ordered", help="Write lines in input order, not completion order.")
+    ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar (default: if on a tty)."),
+    ] = None,
+    engine: EngineOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    mode: ModeOpt = None,
+    temperature: TempOpt = None,
+    max_retries: RetriesOpt = None,
+    timeout: TimeoutOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    transport_retries: TransportOpt = None,
+    token_budget: BudgetOpt = None,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    refresh: RefreshOpt = False,
+    cache_size_limit: CacheSizeOpt = None,
+    verbose: Verbose = False,
+) -> None:
+    """Summarize many articles concurrently into JSONL, one line per article.
+
+    Exit 0 if all succeeded, 13 if any failed (its line holds the error), 130 on Ctrl-C.
+    """
+    _setup_logging(verbose)
+    try:
+        from summarizer.batch_cli import run_command
+
+        settings = settings_from_flags(
+            engine=engine, model=model, base_url=base_url, mode=mode, temperature=temperature,
+            max_retries=max_retries, timeout=timeout, max_tokens=max_tokens,
+            transport_retries=transport_retries, token_budget=token_budget, cache_dir=cache_dir,
+            cache=False if no_cache else None, refresh=refresh or None,
+            cache_size_limit=cache_size_limit, concurrency=concurrency,
+        )  # fmt: skip
+        if (resume or retry_failed) and output is None:
+            raise ConfigError("--resume needs --output FILE: it skips the ids already in that file")
+        code = run_command(
+            settings, inputs, output, resume=resume, retry_failed=retry_failed,
+            ordered=ordered, progress=progress,
+        )  # fmt: skip
+    except SummarizerError as exc:
+        fail(exc)
+    except OSError as exc:
+        fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
 def schema(
-    write: Annotated[bool, typer.Option("--write", help="Rewrite the file under schemas/.")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Rewrite the file under schemas/.")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of ArticleSummary (the committed copy is schemas/article_summary.json)."""
     from summarizer.schema import schema_json
@@ -203,39 +336,121 @@ def schema(
         typer.echo(text, nl=False)
 
 
+def _result_cache(cache_dir: Path | None, cache_size_limit: str | None = None) -> Any:
+    from summarizer.cache import ResultCache
+    from summarizer.cache import cache_dir as resolve_dir
+
+    s = settings_from_flags(cache_dir=cache_dir, cache_size_limit=cache_size_limit)
+    return ResultCache(resolve_dir(s), s.cache_size_limit)
+
+
 @cache_app.command("path")
 def cache_path(cache_dir: CacheDirOpt = None) -> None:
     """Print where the cache lives."""
-    from summarizer.cache import cache_dir as resolve_dir
-
-    typer.echo(str(resolve_dir(settings_from_flags(cache_dir=cache_dir))))
+    try:
+        typer.echo(str(_result_cache(cache_dir).directory))
+    except SummarizerError as exc:
+        fail(exc)
 
 
 @cache_app.command("stats")
-def cache_stats(cache_dir: CacheDirOpt = None) -> None:
-    """Entries, size, hits and misses."""
-    from summarizer.cache import ResultCache, cache_dir as resolve_dir
+def cache_stats(
+    cache_dir: CacheDirOpt = None,
+    cache_size_limit: CacheSizeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the numbers as JSON.")] = False,
+) -> None:
+    """Location, entries, size on disk, size limit, hits and misses."""
+    from summarizer.cache import format_size
 
     try:
-        s = settings_from_flags(cache_dir=cache_dir)
-        stats = ResultCache(resolve_dir(s), s.cache_size_limit).stats()
+        stats = _result_cache(cache_dir, cache_size_limit).stats()
     except SummarizerError as exc:
         fail(exc)
-    for k, v in stats.items():
-        typer.echo(f"{k}: {v}")
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(stats, indent=2))
+        return
+    lookups = stats["hits"] + stats["misses"]
+    rate = f" ({stats['hits'] / lookups:.0%} hit rate)" if lookups else ""
+    typer.echo(f"location: {stats['path']}")
+    typer.echo(f"entries:  {stats['entries']}")
+    typer.echo(
+        f"size:     {format_size(stats['size_bytes'])} of {format_size(stats['size_limit'])} limit"
+    )
+    typer.echo(f"hits:     {stats['hits']}{rate}")
+    typer.echo(f"misses:   {stats['misses']}")
 
 
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheDirOpt = None) -> None:
-    """Delete every cached result."""
-    from summarizer.cache import ResultCache, cache_dir as resolve_dir
-
+    """Delete every cached result and reset the hit/miss counters."""
     try:
-        s = settings_from_flags(cache_dir=cache_dir)
-        removed = ResultCache(resolve_dir(s), s.cache_size_limit).clear()
+        cache = _result_cache(cache_dir)
+        removed = cache.clear()
     except SummarizerError as exc:
         fail(exc)
-    typer.echo(f"removed {removed} entries")
+    typer.echo(f"removed {removed} entries from {cache.directory}")
+
+
+@app.command("eval")
+def eval_command(
+    engine: Annotated[
+        EngineChoice | None,
+        typer.Option("--engine", help="extractive (default), or llm (implied by --replay)."),
+    ] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    mode: ModeOpt = None,
+    temperature: TempOpt = None,
+    max_retries: RetriesOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    timeout: TimeoutOpt = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="Save the raw HTTP traffic here (no auth).")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Serve recorded traffic: no network.")
+    ] = None,
+    articles: Annotated[Path | None, typer.Option("--articles", help="(evals/articles)")] = None,
+    gold: Annotated[Path | None, typer.Option("--gold", help="Gold labels (evals/gold).")] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option("--thresholds", help="Thresholds TOML (evals/thresholds.toml).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Report directory.")] = Path("reports/eval"),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Run name: thresholds section, report name.")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only articles whose id starts with this.")
+    ] = None,
+    meta: Annotated[
+        list[str] | None, typer.Option("--meta", help="KEY=VALUE for a recording's meta.json.")
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Score an engine on the gold set; exit 12 if below evals/thresholds.toml."""
+    _setup_logging(verbose)
+    if not verbose:  # instructor logs every failed attempt; the eval table reports them
+        logging.getLogger("instructor").addHandler(logging.NullHandler())
+    try:
+        from summarizer.evals.report import evaluate
+        from summarizer.evals.runner import EvalOptions
+
+        info = dict(item.split("=", 1) for item in (meta or []) if "=" in item)
+        chosen = engine.value if engine else ("llm" if record or replay else "extractive")
+        options = EvalOptions(
+            engine=chosen, model=model, base_url=base_url, mode=mode.value if mode else None,
+            temperature=temperature, max_tokens=max_tokens, max_retries=max_retries,
+            timeout=timeout, record=record, replay=replay, articles=articles, gold=gold,
+            only=only, name=name, info=info,
+        )  # fmt: skip
+        evaluate(options, out=out, thresholds=thresholds)
+    except SummarizerError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("summarizer: interrupted", err=True)
+        raise typer.Exit(130) from None
 
 
 def main() -> None:

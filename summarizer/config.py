@@ -49,7 +49,10 @@ class Settings:
     deadline: float = 300.0  # seconds for all transport attempts of one request
     retry_max_wait: float = 30.0  # cap on one backoff sleep, Retry-After included
     token_budget: int | None = None
-    max_input_chars: int = 400_000
+    max_input_chars: int = 1_000_000  # long articles are chunked; inputs.MAX_BYTES bounds files
+    chunk_tokens: int = 6_000  # articles estimated above this are split into chunks this size
+    chunk_overlap: int = 200  # tokens each chunk repeats from the previous one
+    concurrency: int = 8  # articles in flight in a batch
     cache: bool = True
     refresh: bool = False
     cache_dir: str | None = None
@@ -88,13 +91,32 @@ def _num(kind: Callable[[str], Any], name: str) -> Callable[[str], Any]:
         try:
             return kind(raw)
         except ValueError as exc:
-            raise ConfigError(f"environment variable {name}={raw!r} is not a valid {kind.__name__}") from exc
+            raise ConfigError(
+                f"environment variable {name}={raw!r} is not a valid {kind.__name__}"
+            ) from exc
 
     return parse
 
 
 def _bool(raw: str) -> bool:
     return raw.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(raw: str | int, name: str = "cache size limit") -> int:
+    """Bytes from ``"536870912"``, ``"512MB"``, ``"512 MiB"``, ``"1g"`` (binary units)."""
+    if isinstance(raw, int):
+        return raw
+    text = raw.strip().lower().replace(" ", "").removesuffix("ib").removesuffix("b")
+    number, unit = text, ""
+    if text and text[-1] in _SIZE_UNITS:
+        number, unit = text[:-1], text[-1]
+    try:
+        return int(float(number) * _SIZE_UNITS[unit])
+    except (ValueError, OverflowError):
+        raise ConfigError(f"{name} {raw!r} is not a size: use bytes or e.g. 512MB, 2GB") from None
 
 
 # field -> (environment variables in priority order, parser)
@@ -115,11 +137,19 @@ _ENV: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
         _num(int, "SUMMARIZER_TRANSPORT_RETRIES"),
     ),
     "deadline": (("SUMMARIZER_DEADLINE",), _num(float, "SUMMARIZER_DEADLINE")),
+    "retry_max_wait": (("SUMMARIZER_RETRY_MAX_WAIT",), _num(float, "SUMMARIZER_RETRY_MAX_WAIT")),
     "token_budget": (("SUMMARIZER_TOKEN_BUDGET",), _num(int, "SUMMARIZER_TOKEN_BUDGET")),
     "cache": (("SUMMARIZER_CACHE",), _bool),
     "cache_dir": (("SUMMARIZER_CACHE_DIR",), str),
-    "cache_size_limit": (("SUMMARIZER_CACHE_SIZE_LIMIT",), _num(int, "SUMMARIZER_CACHE_SIZE_LIMIT")),
+    "cache_size_limit": (
+        ("SUMMARIZER_CACHE_SIZE_LIMIT",),
+        lambda raw: parse_size(raw, "SUMMARIZER_CACHE_SIZE_LIMIT"),
+    ),
     "prompts_dir": (("SUMMARIZER_PROMPTS_DIR",), str),
+    "max_input_chars": (("SUMMARIZER_MAX_INPUT_CHARS",), _num(int, "SUMMARIZER_MAX_INPUT_CHARS")),
+    "chunk_tokens": (("SUMMARIZER_CHUNK_TOKENS",), _num(int, "SUMMARIZER_CHUNK_TOKENS")),
+    "chunk_overlap": (("SUMMARIZER_CHUNK_OVERLAP",), _num(int, "SUMMARIZER_CHUNK_OVERLAP")),
+    "concurrency": (("SUMMARIZER_CONCURRENCY",), _num(int, "SUMMARIZER_CONCURRENCY")),
 }
 
 
@@ -135,9 +165,20 @@ def _check(s: Settings) -> Settings:
     for name in ("max_tokens", "timeout", "deadline"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"{name.replace('_', '-')} must be positive, got {getattr(s, name)}")
-    for name in ("max_retries", "transport_retries"):
+    for name in ("max_retries", "transport_retries", "retry_max_wait"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name.replace('_', '-')} must be 0 or more, got {getattr(s, name)}")
+    for name in ("max_input_chars", "concurrency"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name.replace('_', '-')} must be 1 or more, got {getattr(s, name)}")
+    if s.chunk_tokens < 400:
+        raise ConfigError(f"chunk-tokens must be 400 or more, got {s.chunk_tokens}")
+    if not 0 <= s.chunk_overlap < s.chunk_tokens // 2:
+        raise ConfigError(
+            f"chunk-overlap must be 0 or more and under half of chunk-tokens, got {s.chunk_overlap}"
+        )
+    if s.cache_size_limit <= 0:
+        raise ConfigError(f"cache size limit must be positive, got {s.cache_size_limit}")
     if s.token_budget is not None and s.token_budget <= 0:
         raise ConfigError(f"token budget must be positive, got {s.token_budget}")
     if s.base_url is not None:
@@ -174,5 +215,9 @@ def resolve_settings(
             continue
         if name == "api_key" and isinstance(value, str):
             value = SecretStr(value)
+        elif name == "cache_dir" and isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        elif name == "cache_size_limit" and isinstance(value, str):
+            value = parse_size(value)
         values[name] = value
     return _check(replace(base or Settings(), **values))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from summarizer import __version__
 from summarizer.cache import ResultCache, cache_dir, cache_key, key_material
@@ -13,6 +13,11 @@ from summarizer.errors import InputError
 from summarizer.inputs import check_text
 from summarizer.result import RunMeta, SummaryResult, TokenUsage
 from summarizer.schema import ArticleSummary, schema_hash
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
+
+    from summarizer.batch import BatchInput, BatchOutcome
 
 log = logging.getLogger("summarizer")
 
@@ -51,26 +56,30 @@ class Summarizer:
         return load_prompts(self.settings.prompts_dir).hash
 
     def _result_cache(self) -> ResultCache | None:
-        if not self.settings.cache:
+        # Only LLM results are cached: the extractive engine is deterministic, takes
+        # milliseconds, and its output depends on code no cache key could hash.
+        if not self.settings.cache or self.engine != "llm":
             return None
         if self._cache is None:
             self._cache = ResultCache(cache_dir(self.settings), self.settings.cache_size_limit)
         return self._cache
 
-    def _prepare(self, text: str) -> tuple[str, str | None]:
+    def _prepare(self, text: str, title: str | None = None) -> tuple[str, str | None]:
         if not isinstance(text, str):
             raise InputError(f"article must be a str, got {type(text).__name__}")
         article = check_text(text, "article").text
-        if len(article) > self.settings.max_input_chars:
+        limit = self.settings.max_input_chars
+        if len(article) > limit:
             raise InputError(
-                f"article is {len(article):,} characters, over the {self.settings.max_input_chars:,}"
-                " character limit"
+                f"article is {len(article):,} characters, over the {limit:,} character limit"
             )
         key = None
         cache = self._result_cache()
         if cache is not None:
             key = cache_key(
-                key_material(self.settings, self.engine, self._prompt_hash(), schema_hash(), article)
+                key_material(
+                    self.settings, self.engine, self._prompt_hash(), schema_hash(), article, title
+                )
             )
         return article, key
 
@@ -84,17 +93,27 @@ class Summarizer:
         try:
             summary = ArticleSummary.model_validate(data["summary"], context={"article": article})
             meta = RunMeta.model_validate(data["meta"])
-        except Exception as exc:  # noqa: BLE001 - a bad entry is a miss, not a failure
-            log.warning("ignoring an unreadable cache entry (%s)", exc)
+        except Exception as exc:  # a bad entry is a miss, not a failure
+            log.warning("ignoring a cache entry that no longer validates (%s)", exc)
             return None
+        # meta describes this call: no request sent, no token spent.
         meta = meta.model_copy(
-            update={"cache_hit": True, "latency_ms": (time.perf_counter() - started) * 1000}
+            update={
+                "cache_hit": True,
+                "requests": 0,
+                "usage": TokenUsage(),
+                "latency_ms": (time.perf_counter() - started) * 1000,
+            }
         )
+        log.info("cache hit %s… (%s)", key[:12], cache.directory)
         return SummaryResult(summary=summary, meta=meta)
 
     def _store(self, key: str | None, result: SummaryResult) -> None:
         cache = self._result_cache()
         if cache is not None and key is not None:
+            if result.meta.warnings:  # degraded (e.g. a fallback overview): retry next time
+                log.info("result not cached: %s", "; ".join(result.meta.warnings))
+                return
             cache.put(
                 key,
                 {
@@ -143,16 +162,20 @@ class Summarizer:
     def summarize(self, text: str, *, title: str | None = None) -> SummaryResult:
         """Summarize one article; raises a :class:`summarizer.errors.SummarizerError`."""
         started = time.perf_counter()
-        article, key = self._prepare(text)
+        article, key = self._prepare(text, title)
         hit = self._cached(article, key, started)
         if hit is not None:
             return hit
         if self.engine == "llm":
-            from summarizer.llm import LLMEngine, RunStats
+            from summarizer.chunking import LongArticle
+            from summarizer.llm import RunStats
 
             stats = RunStats()
-            summary = LLMEngine(self.settings).run(article, self._messages(article, title), stats)
-            result = SummaryResult(summary=summary, meta=self._meta(started, stats))
+            long = LongArticle(self.settings, lambda t: self._messages(t, title), title)
+            out = long.run(article, stats)
+            result = SummaryResult(summary=out.summary, meta=self._meta(started, stats))
+            result.meta.chunks = out.chunks
+            result.meta.warnings = [*result.meta.warnings, *out.warnings]
         else:
             from summarizer.extractive import extract
 
@@ -164,17 +187,20 @@ class Summarizer:
     async def asummarize(self, text: str, *, title: str | None = None) -> SummaryResult:
         """Async :meth:`summarize` (``AsyncOpenAI`` underneath)."""
         started = time.perf_counter()
-        article, key = self._prepare(text)
+        article, key = self._prepare(text, title)
         hit = self._cached(article, key, started)
         if hit is not None:
             return hit
         if self.engine == "llm":
-            from summarizer.llm import LLMEngine, RunStats
+            from summarizer.chunking import LongArticle
+            from summarizer.llm import RunStats
 
             stats = RunStats()
-            engine = LLMEngine(self.settings)
-            summary = await engine.arun(article, self._messages(article, title), stats)
-            result = SummaryResult(summary=summary, meta=self._meta(started, stats))
+            long = LongArticle(self.settings, lambda t: self._messages(t, title), title)
+            out = await long.arun(article, stats)
+            result = SummaryResult(summary=out.summary, meta=self._meta(started, stats))
+            result.meta.chunks = out.chunks
+            result.meta.warnings = [*result.meta.warnings, *out.warnings]
         else:
             from summarizer.extractive import extract
 
@@ -182,6 +208,28 @@ class Summarizer:
             result = SummaryResult(summary=summary, meta=self._meta(started))
         self._store(key, result)
         return result
+
+    def summarize_many(
+        self, items: Iterable[BatchInput], *, concurrency: int | None = None, ordered: bool = False
+    ) -> Iterator[BatchOutcome]:
+        """Summarize many articles concurrently; yields one :class:`BatchOutcome` per item.
+
+        ``items`` are strings, ``(id, text)`` pairs or :class:`summarizer.batch.BatchItem`,
+        read lazily. Outcomes come in completion order (``ordered=True``: input order, at
+        some cost in throughput); each carries its ``id`` and ``index``. A failing article
+        yields an outcome with ``error`` set and never stops the others.
+        """
+        from summarizer.batch import iter_outcomes
+
+        return iter_outcomes(self, items, concurrency or self.settings.concurrency, ordered)
+
+    def asummarize_many(
+        self, items: Iterable[BatchInput], *, concurrency: int | None = None, ordered: bool = False
+    ) -> AsyncIterator[BatchOutcome]:
+        """Async :meth:`summarize_many`: ``async for outcome in s.asummarize_many(items)``."""
+        from summarizer.batch import run_batch
+
+        return run_batch(self, items, concurrency or self.settings.concurrency, ordered)
 
     def close(self) -> None:
         if self._cache is not None:

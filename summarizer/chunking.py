@@ -1,0 +1,280 @@
+"""Long articles: split into overlapping chunks, extract per chunk, merge, summarize once.
+
+An article whose estimated size (:func:`summarizer.tokens.estimate_tokens`) is over
+``Settings.chunk_tokens``, or one the endpoint rejects with a
+:class:`~summarizer.errors.ContextLengthError`, is split on line (paragraph) and
+sentence boundaries into chunks under that budget, each overlapping the previous one
+by about ``Settings.chunk_overlap`` tokens so a stance straddling a cut is seen whole
+once. Every chunk is a contiguous slice of the article and goes through the normal
+extraction call with the chunk as the article, so its quotes are validated against the
+chunk (and are therefore verbatim in the whole article). A chunk that still does not
+fit is split again at half the budget, down to :data:`MIN_CHUNK_TOKENS`.
+
+The parts are merged deterministically (:mod:`summarizer.merge`), and one more call
+with a three-field response model writes the ``tldr``, ``summary`` and ``key_points``
+from the parts' summaries: no single chunk knows the article's main news, and the
+call is small (the parts' summaries, not the article). If it fails, a deterministic
+overview is used and ``meta.warnings`` says so. The merged summary is re-validated
+with the whole article as context, so evidence offsets are offsets in the whole text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from summarizer.errors import ContextLengthError, SummarizerError
+from summarizer.merge import Overview, fallback_overview, merge_parts, overview_messages
+from summarizer.schema import ArticleSummary
+from summarizer.tokens import chars_for_tokens, estimate_tokens
+
+if TYPE_CHECKING:
+    from summarizer.config import Settings
+    from summarizer.llm import RunStats
+
+MIN_CHUNK_TOKENS = 400
+CHUNK_PARALLELISM = 4  # chunk calls in flight for one article (async path)
+Render = Callable[[str], list[dict[str, str]]]
+
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z\u201c\"\u2018'(])")
+_ABBREV = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|Prof|Inc|Corp|Co|Ltd|vs|etc|U\.S|U\.K|U\.N|E\.U)\.$"
+)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``article[start:end]``, a contiguous slice of the article."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Outcome:
+    summary: ArticleSummary
+    chunks: int = 1
+    warnings: list[str] = field(default_factory=list)
+
+
+def _hard_split(article: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at whitespace into pieces under ``budget``."""
+    pieces: list[tuple[int, int]] = []
+    while start < end:
+        size = max(1, chars_for_tokens(budget))
+        while size > 1 and estimate_tokens(article[start : start + size]) > budget:
+            size = size * 4 // 5
+        stop = min(end, start + size)
+        if stop < end:
+            space = article.rfind(" ", start + size // 2, stop)
+            stop = space if space > start else stop
+        pieces.append((start, stop))
+        start = stop
+        while start < end and article[start].isspace():
+            start += 1
+    return pieces
+
+
+def _units(article: str, budget: int) -> list[tuple[int, int, bool]]:
+    """Sentences as ``(start, end, starts_a_paragraph)``, none over ``budget`` tokens."""
+    units: list[tuple[int, int, bool]] = []
+    for line in _LINE.finditer(article):
+        a = line.start() + len(line.group()) - len(line.group().lstrip())
+        b = line.end() - (len(line.group()) - len(line.group().rstrip()))
+        cuts = [a]
+        for m in _BREAK.finditer(article, a, b):
+            if not _ABBREV.search(article[a : m.start() + 1]):
+                cuts.append(m.end())
+        cuts.append(b)
+        first = True
+        for s, e in itertools.pairwise(cuts):
+            e = len(article[:e].rstrip()) if e > s else e
+            if e <= s:
+                continue
+            spans = (
+                [(s, e)]
+                if estimate_tokens(article[s:e]) <= budget
+                else _hard_split(article, s, e, budget)
+            )
+            for ps, pe in spans:
+                units.append((ps, pe, first))
+                first = False
+    return units
+
+
+def split_chunks(article: str, budget: int, overlap: int = 0) -> list[Chunk]:
+    """Split into chunks of at most ~``budget`` tokens, ending at paragraph ends if possible."""
+    units = _units(article, budget)
+    if not units:
+        return []
+    # cost[k]: unit k plus the whitespace before the next unit
+    cost = [
+        estimate_tokens(article[s : (units[k + 1][0] if k + 1 < len(units) else e)])
+        for k, (s, e, _) in enumerate(units)
+    ]
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and used + cost[j] <= budget:
+            used += cost[j]
+            j += 1
+        j = max(j, i + 1)
+        if j < len(units):  # prefer to end at a paragraph end in the second half
+            for k in range(j - 1, i, -1):
+                if units[k][2] and (k - i) * 2 >= j - i:
+                    j = k
+                    break
+        start, end = units[i][0], units[j - 1][1]
+        chunks.append(Chunk(start, end, article[start:end]))
+        if j >= len(units):
+            break
+        k, back = j, 0
+        while k - 1 > i and back + cost[k - 1] <= overlap:
+            back += cost[k - 1]
+            k -= 1
+        i = k
+    return chunks
+
+
+def needs_chunking(article: str, settings: Settings) -> bool:
+    return estimate_tokens(article) > settings.chunk_tokens
+
+
+def _rebudget(article: str, budget: int) -> int:
+    """The next, smaller budget after a context-length rejection."""
+    smaller = min(budget, estimate_tokens(article)) // 2
+    return smaller if smaller >= MIN_CHUNK_TOKENS else 0
+
+
+async def _all(
+    coros: list[Coroutine[Any, Any, list[ArticleSummary]]],
+) -> list[list[ArticleSummary]]:
+    """``gather`` that cancels the other chunk calls as soon as one fails."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+class LongArticle:
+    """Runs the LLM engine on one article, chunking it when it is (or proves) too long."""
+
+    def __init__(self, settings: Settings, render: Render, title: str | None = None) -> None:
+        from summarizer.llm import LLMEngine
+
+        self.settings = settings
+        self.render = render
+        self.title = title
+        self.engine = LLMEngine(settings)
+
+    def _split(self, text: str, budget: int) -> list[Chunk]:
+        return split_chunks(text, budget, min(self.settings.chunk_overlap, budget // 4))
+
+    def _finish(
+        self, article: str, parts: list[ArticleSummary], overview: Overview
+    ) -> ArticleSummary:
+        data: dict[str, Any] = overview.model_dump()
+        data.update(merge_parts(parts))
+        return ArticleSummary.model_validate(data, context={"article": article})
+
+    def _overview_call(
+        self, parts: list[ArticleSummary], stats: RunStats, *, aio: bool
+    ) -> tuple[Any, dict[str, Any]]:
+        from summarizer.llm import _request
+
+        client = self.engine._instructor(stats, aio=aio)
+        kwargs = _request(self.settings, overview_messages(parts, self.title))
+        kwargs.update(response_model=Overview, max_retries=self.settings.max_retries)
+        return client, kwargs
+
+    # -- sync ----------------------------------------------------------------------------
+    def run(self, article: str, stats: RunStats) -> Outcome:
+        budget = self.settings.chunk_tokens
+        if not needs_chunking(article, self.settings):
+            try:
+                return Outcome(self.engine.run(article, self.render(article), stats))
+            except ContextLengthError:
+                budget = _rebudget(article, budget)
+                if not budget:
+                    raise
+        parts = [
+            p for c in self._split(article, budget) for p in self._extract(c.text, budget, stats)
+        ]
+        return self._merge(article, parts, stats)
+
+    def _extract(self, text: str, budget: int, stats: RunStats) -> list[ArticleSummary]:
+        try:
+            return [self.engine.run(text, self.render(text), stats)]
+        except ContextLengthError:
+            smaller = _rebudget(text, budget)
+            if not smaller:
+                raise
+            return [
+                p for c in self._split(text, smaller) for p in self._extract(c.text, smaller, stats)
+            ]
+
+    def _merge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
+        from summarizer.llm import translate
+
+        warnings: list[str] = []
+        client, kwargs = self._overview_call(parts, stats, aio=False)
+        try:
+            overview: Overview = client.chat.completions.create(**kwargs)
+        except Exception as exc:  # any failure falls back, with a warning
+            err = exc if isinstance(exc, SummarizerError) else translate(exc, self.settings, stats)
+            overview = fallback_overview(parts)
+            warnings.append(f"overview of the {len(parts)} chunks merged without the model: {err}")
+        return Outcome(self._finish(article, parts, overview), len(parts), warnings)
+
+    # -- async ---------------------------------------------------------------------------
+    async def arun(self, article: str, stats: RunStats) -> Outcome:
+        budget = self.settings.chunk_tokens
+        if not needs_chunking(article, self.settings):
+            try:
+                return Outcome(await self.engine.arun(article, self.render(article), stats))
+            except ContextLengthError:
+                budget = _rebudget(article, budget)
+                if not budget:
+                    raise
+        gate = asyncio.Semaphore(CHUNK_PARALLELISM)
+        chunks = self._split(article, budget)
+        groups = await _all([self._aextract(c.text, budget, stats, gate) for c in chunks])
+        return await self._amerge(article, [p for g in groups for p in g], stats)
+
+    async def _aextract(
+        self, text: str, budget: int, stats: RunStats, gate: asyncio.Semaphore
+    ) -> list[ArticleSummary]:
+        try:
+            async with gate:
+                return [await self.engine.arun(text, self.render(text), stats)]
+        except ContextLengthError:
+            smaller = _rebudget(text, budget)
+            if not smaller:
+                raise
+            pieces = self._split(text, smaller)
+            groups = await _all([self._aextract(c.text, smaller, stats, gate) for c in pieces])
+            return [p for g in groups for p in g]
+
+    async def _amerge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
+        from summarizer.llm import translate
+
+        warnings: list[str] = []
+        client, kwargs = self._overview_call(parts, stats, aio=True)
+        try:
+            overview: Overview = await client.chat.completions.create(**kwargs)
+        except Exception as exc:  # any failure falls back, with a warning
+            err = exc if isinstance(exc, SummarizerError) else translate(exc, self.settings, stats)
+            overview = fallback_overview(parts)
+            warnings.append(f"overview of the {len(parts)} chunks merged without the model: {err}")
+        return Outcome(self._finish(article, parts, overview), len(parts), warnings)

@@ -1,0 +1,263 @@
+"""Long articles: chunking, per-chunk extraction over HTTP, alias-aware merge, grounding."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from typing import Any
+
+import pytest
+
+from summarizer.chunking import split_chunks
+from summarizer.core import Summarizer
+from summarizer.grounding import find_span, normalize
+from summarizer.merge import merge_actors, merge_questions
+from summarizer.schema import ArticleSummary
+from summarizer.tokens import count_tokens, estimate_tokens
+from tests.fakeserver import FakeOpenAI, Reply, error_body
+from tests.routing import answer, article_of, context_error, route, tool_of
+
+NEW_ACTORS: list[dict[str, Any]] = [
+    {"name": "Marta Kowalczyk", "type": "person", "role": "Polish defence minister",
+     "aliases": ["Kowalczyk"]},
+    {"name": "European Commission", "type": "organization", "role": "EU executive",
+     "aliases": ["Commission"]},
+    {"name": "Lars Eriksen", "type": "person", "role": "Danish envoy", "aliases": ["Eriksen"]},
+]  # fmt: skip
+SPEAKERS = ["Marta Kowalczyk", "European Commission", "Sybiha", "Lars Eriksen", "Kowalczyk"]
+FILLER_SUBJECTS = ["The committee", "Officials", "The ministry", "Analysts", "Local councils",
+                   "Diplomats", "The regional office", "Observers"]  # fmt: skip
+FILLER_VERBS = ["reviewed", "discussed", "published", "examined", "questioned", "summarized"]
+FILLER_OBJECTS = ["the budget figures", "the supply schedule", "the border reports",
+                  "the weekly briefing", "the training plans", "the shipping data",
+                  "the winter forecasts", "the parliamentary notes"]  # fmt: skip
+
+
+def _quote(i: int) -> str:
+    return f"We will keep section {i} of the support plan under review until the spring"
+
+
+def _section(i: int, rng: random.Random) -> str:
+    speaker = SPEAKERS[i % len(SPEAKERS)]
+    sentences = [
+        f"{rng.choice(FILLER_SUBJECTS)} {rng.choice(FILLER_VERBS)} {rng.choice(FILLER_OBJECTS)} "
+        f"on day {rng.randint(1, 28)} of month {i + 1} in district {rng.randint(1, 90)}."
+        for _ in range(30)
+    ]
+    sentences.insert(12, f'{speaker} said on Monday: "{_quote(i)}."')
+    half = len(sentences) // 2
+    return " ".join(sentences[:half]) + "\n\n" + " ".join(sentences[half:])
+
+
+def long_article(seed_text: str, sections: int = 14) -> str:
+    rng = random.Random(7)
+    return seed_text.strip() + "\n\n" + "\n\n".join(_section(i, rng) for i in range(sections))
+
+
+def _catalog(good: dict[str, Any], sections: int) -> tuple[list[dict[str, Any]], list[Any]]:
+    actors = [*good["actors"], *NEW_ACTORS]
+    stances = [(s["actor"], s) for s in good["stances"]]
+    for i in range(sections):
+        speaker = SPEAKERS[i % len(SPEAKERS)]
+        full = next(a["name"] for a in actors if speaker in [a["name"], *a["aliases"]])
+        stance = {"target": f"support plan section {i}", "position": "claim",
+                  "evidence": [_quote(i)]}  # fmt: skip
+        stances.append((full, stance))
+    return actors, stances
+
+
+def chunk_answer(chunk: str, good: dict[str, Any], sections: int) -> dict[str, Any]:
+    """What a faithful model returns for one chunk: only what the chunk contains."""
+    actors, stances = _catalog(good, sections)
+    low = chunk.casefold()
+    names: dict[str, str] = {}  # full name -> name used in this chunk
+    out_actors = []
+    for a in actors:
+        present = [n for n in [a["name"], *a["aliases"]] if n.casefold() in low]
+        if present:
+            names[a["name"]] = present[0]
+            out_actors.append({**a, "name": present[0], "aliases": present[1:]})
+    out_stances = [
+        {**s, "actor": names[full]}
+        for full, s in stances
+        if full in names and all(find_span(chunk, q) for q in s["evidence"])
+    ]
+    questions = []
+    if "North Korea" in names:
+        wording = "Are North Korean troops actively fighting in Ukraine?"
+        if "Russia" not in names:
+            wording = "Are North Korean troops fighting in Ukraine?"
+        questions.append({"question": wording, "why_open": "Reports conflict.",
+                          "related_actors": [names["North Korea"]]})  # fmt: skip
+    return {
+        "tldr": "Officials discussed the war and a support plan.",
+        "summary": "Officials and ministers discussed the war, troops and the support plan.",
+        "key_points": ["Ministers spoke.", "A plan was reviewed.", "Troops were discussed."],
+        "actors": out_actors,
+        "stances": out_stances,
+        "open_questions": questions,
+    }
+
+
+OVERVIEW = {
+    "tldr": "Ukraine's allies warn about North Korean troops while reviewing a support plan.",
+    "summary": "Ministers warned about North Korean troops in Russia and reviewed a support plan "
+    "section by section over several months.",
+    "key_points": ["North Korean troops reported in Russia.", "Allies reviewed the plan.",
+                   "Kowalczyk and Eriksen spoke repeatedly."],
+}  # fmt: skip
+
+
+def serve(fake: FakeOpenAI, good: dict[str, Any], sections: int, too_long: int = 0) -> None:
+    def handler(body: dict[str, Any]) -> Reply:
+        if tool_of(body) == "Overview":
+            return answer(OVERVIEW, name="Overview")
+        chunk = article_of(body)
+        if too_long and estimate_tokens(chunk) > too_long:
+            return context_error()
+        return answer(chunk_answer(chunk, good, sections), delay=0.02)
+
+    route(fake, handler)
+
+
+def check_grounded(result: Any, article: str) -> None:
+    summary: ArticleSummary = result.summary
+    for stance in summary.stances:
+        assert len(stance.evidence_spans) == len(stance.evidence)
+        for span in stance.evidence_spans:
+            assert normalize(article[span.start : span.end]).text == normalize(span.quote).text
+
+
+def test_split_chunks_are_slices_under_budget_with_overlap(seed_text: str) -> None:
+    article = long_article(seed_text)
+    assert len(article.split()) >= 6000
+    chunks = split_chunks(article, 3000, 200)
+    assert 3 <= len(chunks) <= 5
+    for prev, cur in itertools.pairwise(chunks):
+        assert cur.start < prev.end, "consecutive chunks overlap"
+        assert cur.start > prev.start
+    for c in chunks:
+        assert article[c.start : c.end] == c.text
+        assert estimate_tokens(c.text) <= 3000
+    assert chunks[0].start == 0 and chunks[-1].end == len(article.rstrip())
+    # cuts land on paragraph ends where possible
+    assert all(article[c.end : c.end + 2] == "\n\n" for c in chunks[:-1])
+
+
+def test_split_handles_a_paragraph_without_breaks() -> None:
+    text = ("word " * 5000).strip()
+    chunks = split_chunks(text, 500, 50)
+    assert all(estimate_tokens(c.text) <= 500 for c in chunks)
+    assert chunks[-1].end == len(text)
+
+
+def test_long_article_is_chunked_merged_and_grounded(
+    llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    article = long_article(seed_text)
+    serve(llm_env, good_answer, 14)
+    s = Summarizer(chunk_tokens=3000, chunk_overlap=200, cache=False)
+    result = s.summarize(article)
+    summary = result.summary
+    assert result.meta.chunks >= 3
+    extraction = [r for r in llm_env.requests if tool_of(r.body) == "ArticleSummary"]
+    assert len(extraction) == result.meta.chunks
+    assert result.meta.requests == result.meta.chunks + 1  # plus the overview call
+    for r in extraction:
+        assert article_of(r.body) in article and estimate_tokens(article_of(r.body)) <= 3000
+    overview = [r for r in llm_env.requests if tool_of(r.body) == "Overview"]
+    assert len(overview) == 1 and "Part 1 of" in overview[0].body["messages"][-1]["content"]
+    assert summary.tldr == OVERVIEW["tldr"]
+    # actors: one entry each, aliases merged across chunks, 'Sybiha' folded into the full name
+    names = [a.name for a in summary.actors]
+    assert len(names) == len(set(names))
+    assert "Sybiha" not in names and "Andrii Sybiha" in names
+    assert "Kowalczyk" not in names and "Marta Kowalczyk" in names
+    # stances: every section's quote once, none duplicated by the chunk overlap
+    quotes = [q for st in summary.stances for q in st.evidence]
+    assert len(quotes) == len(set(quotes))
+    for i in range(14):
+        assert _quote(i) in quotes
+    kowalczyk = [st for st in summary.stances if st.actor == "Marta Kowalczyk"]
+    assert len(kowalczyk) >= 3
+    # open questions deduplicated across wordings
+    assert len(summary.open_questions) == 1
+    # evidence offsets are in the WHOLE article (late sections sit far past the seed)
+    check_grounded(result, article)
+    last = next(st for st in summary.stances if _quote(13) in st.evidence)
+    assert last.evidence_spans[0].start > len(seed_text)
+
+
+def test_async_long_article_matches_sync(
+    llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    article = long_article(seed_text)
+    serve(llm_env, good_answer, 14)
+    s = Summarizer(chunk_tokens=3000, chunk_overlap=200, cache=False)
+    sync = s.summarize(article)
+    result = asyncio.run(s.asummarize(article))
+    assert result.meta.chunks == sync.meta.chunks
+    assert result.summary.model_dump() == sync.summary.model_dump()
+    check_grounded(result, article)
+
+
+def test_context_length_error_falls_back_to_chunks(
+    llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    article = long_article(seed_text, sections=6)
+    assert estimate_tokens(article) < 6000  # under the default threshold: one call first
+    serve(llm_env, good_answer, 6, too_long=1500)
+    result = Summarizer(cache=False).summarize(article)
+    first = llm_env.requests[0].body
+    assert article_of(first) == article.strip()
+    assert result.meta.chunks >= 2
+    check_grounded(result, article)
+
+
+def test_overview_failure_falls_back_with_a_warning(
+    llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    article = long_article(seed_text, sections=6)
+
+    def handler(body: dict[str, Any]) -> Reply:
+        if tool_of(body) == "Overview":
+            return Reply(400, error_body("overview refused"))
+        return answer(chunk_answer(article_of(body), good_answer, 6))
+
+    route(llm_env, handler)
+    result = Summarizer(chunk_tokens=1000, chunk_overlap=100, cache=False).summarize(article)
+    assert result.meta.chunks >= 3
+    assert any("without the model" in w for w in result.meta.warnings)
+    assert 3 <= len(result.summary.key_points) <= 7
+    check_grounded(result, article)
+
+
+def test_merge_actors_bridges_aliases() -> None:
+    a = {"name": "Russia", "type": "country", "role": "r", "aliases": ["Moscow"]}
+    b = {"name": "Kremlin", "type": "organization", "role": "k", "aliases": []}
+    c = {"name": "Moscow", "type": "country", "role": "m", "aliases": ["Kremlin"]}
+    actors, canonical = merge_actors([[a], [b], [c]])
+    assert [x["name"] for x in actors] == ["Russia"]
+    assert set(actors[0]["aliases"]) == {"Moscow", "Kremlin"}
+    assert canonical["kremlin"] == "Russia"
+
+
+def test_merge_questions_dedupes_wordings() -> None:
+    q1 = {"question": "Will the port reopen next week?", "why_open": "x", "related_actors": ["A"]}
+    q2 = {"question": "Will the port reopen next week at all?", "why_open": "y",
+          "related_actors": ["B"]}  # fmt: skip
+    merged = merge_questions([[q1], [q2]], {"a": "A", "b": "B"})
+    assert len(merged) == 1 and merged[0]["related_actors"] == ["A", "B"]
+
+
+def test_estimate_is_conservative_for_english(seed_text: str) -> None:
+    exact = count_tokens(seed_text)
+    assert exact <= estimate_tokens(seed_text) <= exact * 1.5
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("日本語") == 3
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-3.5-turbo"])
+def test_count_tokens_runs(model: str) -> None:
+    assert count_tokens("hello world", model) >= 2
