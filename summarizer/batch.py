@@ -14,7 +14,6 @@ the error instead of a result.
 from __future__ import annotations
 
 import asyncio
-import gc
 import glob
 import json
 import os
@@ -234,6 +233,7 @@ async def run_batch(
             task.cancel()
         if pending:
             await asyncio.gather(*pending.values(), return_exceptions=True)
+        await summarizer.aclose()  # the async HTTP client is bound to this event loop
 
 
 def iter_outcomes(
@@ -250,21 +250,8 @@ def iter_outcomes(
                 return
     finally:
         loop.run_until_complete(agen.aclose())
-        loop.run_until_complete(release_clients())
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
-
-
-async def release_clients() -> None:
-    """Let HTTP clients the engine left unclosed close on this loop, before it ends.
-
-    ``AsyncOpenAI`` clients sit in reference cycles and schedule their ``aclose`` on
-    whichever loop is running when the collector finds them; collecting here keeps
-    them from failing later on another loop ("Event loop is closed").
-    """
-    gc.collect()
-    for _ in range(3):
-        await asyncio.sleep(0)
 
 
 # -- output --------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def run_command(
     err: TextIO | None = None,
 ) -> int:
     """Run a batch; return the exit code (see the module docstring)."""
-    from summarizer.batch import expand_inputs, release_clients, run_batch
+    from summarizer.batch import expand_inputs, run_batch
     from summarizer.core import Summarizer
 
     err = err or sys.stderr
@@ -171,7 +171,6 @@ def run_command(
             writer.write(outcome)
             tally.add(outcome)
             reporter.update(outcome, tally)
-        await release_clients()
 
     with ExitStack() as stack:
         stream: TextIO = sys.stdout

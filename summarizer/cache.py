@@ -8,8 +8,8 @@ the title and the normalized article text. The API key is never part of it.
 Only validated, non-degraded results are stored, in a JSON envelope that repeats the
 key and records when and how the entry was made; failures never are. On a read the
 envelope is checked and the summary re-validated against the article, so a damaged or
-foreign entry is a miss, never an answer. A broken cache directory is a warning and an uncached run, never
-a crash. Only the LLM engine is cached: the extractive engine is deterministic, takes
+foreign entry is a miss, never an answer. A broken cache directory is a warning and an
+uncached run, never a crash. Only the LLM engine is cached: the extractive engine is deterministic, takes
 milliseconds and depends on code that no key could hash.
 """
 

@@ -34,7 +34,7 @@ from summarizer.tokens import chars_for_tokens, estimate_tokens
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
-    from summarizer.llm import RunStats
+    from summarizer.llm import LLMEngine, RunStats
 
 MIN_CHUNK_TOKENS = 400
 CHUNK_PARALLELISM = 4  # chunk calls in flight for one article (async path)
@@ -170,13 +170,13 @@ async def _all(
 class LongArticle:
     """Runs the LLM engine on one article, chunking it when it is (or proves) too long."""
 
-    def __init__(self, settings: Settings, render: Render, title: str | None = None) -> None:
-        from summarizer.llm import LLMEngine
-
+    def __init__(
+        self, settings: Settings, engine: LLMEngine, render: Render, title: str | None = None
+    ) -> None:
         self.settings = settings
+        self.engine = engine
         self.render = render
         self.title = title
-        self.engine = LLMEngine(settings)
 
     def _split(self, text: str, budget: int) -> list[Chunk]:
         return split_chunks(text, budget, min(self.settings.chunk_overlap, budget // 4))
@@ -187,16 +187,6 @@ class LongArticle:
         data: dict[str, Any] = overview.model_dump()
         data.update(merge_parts(parts))
         return ArticleSummary.model_validate(data, context={"article": article})
-
-    def _overview_call(
-        self, parts: list[ArticleSummary], stats: RunStats, *, aio: bool
-    ) -> tuple[Any, dict[str, Any]]:
-        from summarizer.llm import _request
-
-        client = self.engine._instructor(stats, aio=aio)
-        kwargs = _request(self.settings, overview_messages(parts, self.title))
-        kwargs.update(response_model=Overview, max_retries=self.settings.max_retries)
-        return client, kwargs
 
     # -- sync ----------------------------------------------------------------------------
     def run(self, article: str, stats: RunStats) -> Outcome:
@@ -225,17 +215,18 @@ class LongArticle:
             ]
 
     def _merge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
-        from summarizer.llm import translate
-
-        warnings: list[str] = []
-        client, kwargs = self._overview_call(parts, stats, aio=False)
+        messages = overview_messages(parts, self.title)
         try:
-            overview: Overview = client.chat.completions.create(**kwargs)
-        except Exception as exc:  # any failure falls back, with a warning
-            err = exc if isinstance(exc, SummarizerError) else translate(exc, self.settings, stats)
-            overview = fallback_overview(parts)
-            warnings.append(f"overview of the {len(parts)} chunks merged without the model: {err}")
-        return Outcome(self._finish(article, parts, overview), len(parts), warnings)
+            overview = self.engine.run(article, messages, stats, response_model=Overview)
+        except SummarizerError as err:  # any failure falls back, with a warning
+            return self._fallback(article, parts, err)
+        return Outcome(self._finish(article, parts, overview), len(parts), [])
+
+    def _fallback(self, article: str, parts: list[ArticleSummary], err: Exception) -> Outcome:
+        warning = f"overview of the {len(parts)} chunks merged without the model: {err}"
+        return Outcome(
+            self._finish(article, parts, fallback_overview(parts)), len(parts), [warning]
+        )
 
     # -- async ---------------------------------------------------------------------------
     async def arun(self, article: str, stats: RunStats) -> Outcome:
@@ -267,14 +258,9 @@ class LongArticle:
             return [p for g in groups for p in g]
 
     async def _amerge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
-        from summarizer.llm import translate
-
-        warnings: list[str] = []
-        client, kwargs = self._overview_call(parts, stats, aio=True)
+        messages = overview_messages(parts, self.title)
         try:
-            overview: Overview = await client.chat.completions.create(**kwargs)
-        except Exception as exc:  # any failure falls back, with a warning
-            err = exc if isinstance(exc, SummarizerError) else translate(exc, self.settings, stats)
-            overview = fallback_overview(parts)
-            warnings.append(f"overview of the {len(parts)} chunks merged without the model: {err}")
-        return Outcome(self._finish(article, parts, overview), len(parts), warnings)
+            overview = await self.engine.arun(article, messages, stats, response_model=Overview)
+        except SummarizerError as err:  # any failure falls back, with a warning
+            return self._fallback(article, parts, err)
+        return Outcome(self._finish(article, parts, overview), len(parts), [])

@@ -322,7 +322,7 @@ def schema(
         bool, typer.Option("--write", help="Rewrite the file under schemas/.")
     ] = False,
 ) -> None:
-    """Print the JSON Schema of ArticleSummary (the committed copy is schemas/article_summary.json)."""
+    """Print the JSON Schema of ArticleSummary (committed as schemas/article_summary.json)."""
     from summarizer.schema import schema_json
 
     text = schema_json()

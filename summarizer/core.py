@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
 
     from summarizer.batch import BatchInput, BatchOutcome
+    from summarizer.llm import LLMEngine
 
 log = logging.getLogger("summarizer")
 
@@ -42,6 +43,7 @@ class Summarizer:
         else:
             self.settings = settings.with_overrides(**overrides) if overrides else settings
         self._cache: ResultCache | None = None
+        self._llm: LLMEngine | None = None
 
     # -- helpers -------------------------------------------------------------------------
     @property
@@ -159,6 +161,27 @@ class Summarizer:
         return load_prompts(self.settings.prompts_dir).render(article, title=title or "")
 
     # -- public API ----------------------------------------------------------------------
+    def _long(self, title: str | None) -> Any:
+        from summarizer.chunking import LongArticle
+        from summarizer.llm import LLMEngine
+
+        if self._llm is None:  # one engine, so one HTTP client, per Summarizer
+            self._llm = LLMEngine(self.settings)
+        return LongArticle(self.settings, self._llm, lambda t: self._messages(t, title), title)
+
+    def _llm_result(self, out: Any, stats: Any, started: float, key: str | None) -> SummaryResult:
+        meta = self._meta(started, stats)
+        meta.chunks = out.chunks
+        meta.warnings = [*meta.warnings, *out.warnings]
+        result = SummaryResult(summary=out.summary, meta=meta)
+        self._store(key, result)
+        return result
+
+    def _extractive(self, article: str, title: str | None, started: float) -> SummaryResult:
+        from summarizer.extractive import extract
+
+        return SummaryResult(summary=extract(article, title=title), meta=self._meta(started))
+
     def summarize(self, text: str, *, title: str | None = None) -> SummaryResult:
         """Summarize one article; raises a :class:`summarizer.errors.SummarizerError`."""
         started = time.perf_counter()
@@ -166,23 +189,13 @@ class Summarizer:
         hit = self._cached(article, key, started)
         if hit is not None:
             return hit
-        if self.engine == "llm":
-            from summarizer.chunking import LongArticle
-            from summarizer.llm import RunStats
+        if self.engine != "llm":
+            return self._extractive(article, title, started)
+        from summarizer.llm import RunStats
 
-            stats = RunStats()
-            long = LongArticle(self.settings, lambda t: self._messages(t, title), title)
-            out = long.run(article, stats)
-            result = SummaryResult(summary=out.summary, meta=self._meta(started, stats))
-            result.meta.chunks = out.chunks
-            result.meta.warnings = [*result.meta.warnings, *out.warnings]
-        else:
-            from summarizer.extractive import extract
-
-            summary = extract(article, title=title)
-            result = SummaryResult(summary=summary, meta=self._meta(started))
-        self._store(key, result)
-        return result
+        stats = RunStats()
+        out = self._long(title).run(article, stats)
+        return self._llm_result(out, stats, started, key)
 
     async def asummarize(self, text: str, *, title: str | None = None) -> SummaryResult:
         """Async :meth:`summarize` (``AsyncOpenAI`` underneath)."""
@@ -191,23 +204,13 @@ class Summarizer:
         hit = self._cached(article, key, started)
         if hit is not None:
             return hit
-        if self.engine == "llm":
-            from summarizer.chunking import LongArticle
-            from summarizer.llm import RunStats
+        if self.engine != "llm":
+            return self._extractive(article, title, started)
+        from summarizer.llm import RunStats
 
-            stats = RunStats()
-            long = LongArticle(self.settings, lambda t: self._messages(t, title), title)
-            out = await long.arun(article, stats)
-            result = SummaryResult(summary=out.summary, meta=self._meta(started, stats))
-            result.meta.chunks = out.chunks
-            result.meta.warnings = [*result.meta.warnings, *out.warnings]
-        else:
-            from summarizer.extractive import extract
-
-            summary = extract(article, title=title)
-            result = SummaryResult(summary=summary, meta=self._meta(started))
-        self._store(key, result)
-        return result
+        stats = RunStats()
+        out = await self._long(title).arun(article, stats)
+        return self._llm_result(out, stats, started, key)
 
     def summarize_many(
         self, items: Iterable[BatchInput], *, concurrency: int | None = None, ordered: bool = False
@@ -232,8 +235,16 @@ class Summarizer:
         return run_batch(self, items, concurrency or self.settings.concurrency, ordered)
 
     def close(self) -> None:
+        """Release the HTTP client and the cache handle (``aclose`` for async clients)."""
+        if self._llm is not None:
+            self._llm.close()
         if self._cache is not None:
             self._cache.close()
+
+    async def aclose(self) -> None:
+        if self._llm is not None:
+            await self._llm.aclose()
+        self.close()
 
 
 def summarize(text: str, *, title: str | None = None, **settings: Any) -> SummaryResult:

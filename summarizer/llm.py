@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from summarizer.errors import (
     BudgetExceeded,
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from summarizer.config import Settings
 
 log = logging.getLogger("summarizer")
+M = TypeVar("M", bound=BaseModel)
 
 NO_KEY = "sk-no-key-required"  # local servers accept any key; the SDK insists on one
 
@@ -174,7 +179,7 @@ def _expected_tool(kw: dict[str, Any]) -> str | None:
     return None
 
 
-def _on_parse_error(stats: RunStats, max_retries: int) -> Any:
+def _on_parse_error(max_retries: int) -> Any:
     """instructor ``parse:error`` hook: log each validation re-ask with its reason."""
 
     def hook(error: Exception, **meta: Any) -> None:
@@ -182,6 +187,7 @@ def _on_parse_error(stats: RunStats, max_retries: int) -> Any:
         if meta.get("is_last_attempt"):
             log.info("answer failed validation on the last allowed attempt: %s", why)
             return
+        stats = _CURRENT.get().stats
         stats.reasks += 1
         stats.retry_reasons.append(f"validation: {why}")
         log.info("validation re-ask %d of %d: %s", stats.reasks, max_retries, why)
@@ -227,63 +233,108 @@ def _last_validation_error(exc: BaseException) -> str:
     return text[0] if text else type(err).__name__
 
 
+@dataclass
+class _Call:
+    """Per-article state the shared client's create wrapper reports to."""
+
+    meter: _Meter
+    policy: RetryPolicy
+    stats: RunStats
+
+
+_CURRENT: ContextVar[_Call] = ContextVar("summarizer_llm_call")
+
+
 class LLMEngine:
-    """Fills :class:`ArticleSummary` through instructor. Clients are built on first use."""
+    """Fills a response model through instructor.
+
+    One ``openai`` client (and one SSL context, connection pool and instructor wrapper) is
+    built on first use and reused by every call of this engine; per-article state (usage,
+    retries, budget) travels in a context variable, so concurrent async calls stay apart.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._sync: Any = None
+        # event loop -> (openai client, instructor client): an async client is bound to its loop
+        self._async: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
 
-    def _instructor(self, stats: RunStats, *, aio: bool) -> Any:
-        import instructor
-        import openai
-
-        meter = _Meter(self.settings, stats)
-        policy = _policy(self.settings, stats)
-        kwargs = _client_kwargs(self.settings)
+    def _wrap(self, raw: Any, aio: bool) -> Any:
         limit = self.settings.timeout
+        settings = self.settings
 
         def timed(kw: dict[str, Any], left: float) -> dict[str, Any]:
             return {**kw, "timeout": min(limit, left)}  # never run past the deadline
 
         if aio:
-            aclient = openai.AsyncOpenAI(**kwargs)
-            raw_async = aclient.chat.completions.create
 
             async def acreate(*args: Any, **kw: Any) -> Any:
-                meter.before()
+                call = _CURRENT.get()
+                call.meter.before()
                 try:
                     result = await retrying_call_async(
-                        lambda left: raw_async(*args, **timed(kw, left)), policy, stats
+                        lambda left: raw(*args, **timed(kw, left)), call.policy, call.stats
                     )
                 except json.JSONDecodeError as exc:  # a 200 whose body is not JSON
-                    raise not_json_error(self.settings, exc.doc) from exc
-                return meter.after(result, _expected_tool(kw))
+                    raise not_json_error(settings, exc.doc) from exc
+                return call.meter.after(result, _expected_tool(kw))
 
-            aclient.chat.completions.create = acreate  # type: ignore[method-assign]
-            aclient_i = instructor.from_openai(aclient, mode=_mode(self.settings.mode))
-            aclient_i.on("parse:error", _on_parse_error(stats, self.settings.max_retries))
-            return aclient_i
-        client = openai.OpenAI(**kwargs)
-        raw = client.chat.completions.create
+            return acreate
 
         def create(*args: Any, **kw: Any) -> Any:
-            meter.before()
+            call = _CURRENT.get()
+            call.meter.before()
             try:
-                result = retrying_call(lambda left: raw(*args, **timed(kw, left)), policy, stats)
+                result = retrying_call(
+                    lambda left: raw(*args, **timed(kw, left)), call.policy, call.stats
+                )
             except json.JSONDecodeError as exc:  # a 200 whose body is not JSON
-                raise not_json_error(self.settings, exc.doc) from exc
-            return meter.after(result, _expected_tool(kw))
+                raise not_json_error(settings, exc.doc) from exc
+            return call.meter.after(result, _expected_tool(kw))
 
-        client.chat.completions.create = create  # type: ignore[method-assign]
-        client_i = instructor.from_openai(client, mode=_mode(self.settings.mode))
-        client_i.on("parse:error", _on_parse_error(stats, self.settings.max_retries))
-        return client_i
+        return create
 
-    def run(self, article: str, messages: list[dict[str, str]], stats: RunStats) -> ArticleSummary:
-        client = self._instructor(stats, aio=False)
+    def _instructor(self, *, aio: bool) -> Any:
+        import asyncio
+
+        import instructor
+        import openai
+
+        if not aio and self._sync is not None:
+            return self._sync[1]
+        loop = asyncio.get_running_loop() if aio else None
+        if loop is not None and loop in self._async:
+            return self._async[loop][1]
+        client: Any = (openai.AsyncOpenAI if aio else openai.OpenAI)(
+            **_client_kwargs(self.settings)
+        )
+        client.chat.completions.create = self._wrap(client.chat.completions.create, aio)
+        wrapped = instructor.from_openai(client, mode=_mode(self.settings.mode))
+        wrapped.on("parse:error", _on_parse_error(self.settings.max_retries))
+        if loop is not None:
+            self._async[loop] = (client, wrapped)
+        else:
+            self._sync = (client, wrapped)
+        return wrapped
+
+    def _begin(self, stats: RunStats) -> Token[_Call]:
+        return _CURRENT.set(
+            _Call(_Meter(self.settings, stats), _policy(self.settings, stats), stats)
+        )
+
+    def run(
+        self,
+        article: str,
+        messages: list[dict[str, str]],
+        stats: RunStats,
+        response_model: type[M] = ArticleSummary,  # type: ignore[assignment]
+    ) -> M:
+        """One validated ``response_model`` for ``article`` (the validation context)."""
+        client = self._instructor(aio=False)
+        token = self._begin(stats)
         try:
-            result: ArticleSummary = client.chat.completions.create(
-                response_model=ArticleSummary,
+            result: M = client.chat.completions.create(
+                response_model=response_model,
                 max_retries=self.settings.max_retries,
                 context={"article": article},
                 **_request(self.settings, messages),
@@ -292,15 +343,22 @@ class LLMEngine:
             raise
         except Exception as exc:
             raise translate(exc, self.settings, stats) from exc
-        return result
+        finally:
+            _CURRENT.reset(token)
+        return _clean(result)
 
     async def arun(
-        self, article: str, messages: list[dict[str, str]], stats: RunStats
-    ) -> ArticleSummary:
-        client = self._instructor(stats, aio=True)
+        self,
+        article: str,
+        messages: list[dict[str, str]],
+        stats: RunStats,
+        response_model: type[M] = ArticleSummary,  # type: ignore[assignment]
+    ) -> M:
+        client = self._instructor(aio=True)
+        token = self._begin(stats)
         try:
-            result: ArticleSummary = await client.chat.completions.create(
-                response_model=ArticleSummary,
+            result: M = await client.chat.completions.create(
+                response_model=response_model,
                 max_retries=self.settings.max_retries,
                 context={"article": article},
                 **_request(self.settings, messages),
@@ -309,4 +367,29 @@ class LLMEngine:
             raise
         except Exception as exc:
             raise translate(exc, self.settings, stats) from exc
-        return result
+        finally:
+            _CURRENT.reset(token)
+        return _clean(result)
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync[0].close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        import asyncio
+
+        entry = self._async.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry[0].close()
+
+
+def _clean(result: M) -> M:
+    """Drop what instructor attaches to the instance (raw response, usage), which would
+    make equal summaries compare unequal; private attributes (evidence spans) stay."""
+    for attr in ("_raw_response", "_total_usage"):
+        result.__dict__.pop(attr, None)
+        private = getattr(result, "__pydantic_private__", None)
+        if isinstance(private, dict):
+            private.pop(attr, None)
+    return result
