@@ -9,8 +9,8 @@ Only validated, non-degraded results are stored, in a JSON envelope that repeats
 key and records when and how the entry was made; failures never are. On a read the
 envelope is checked and the summary re-validated against the article, so a damaged or
 foreign entry is a miss, never an answer. A broken cache directory is a warning and an
-uncached run, never a crash. Only the LLM engine is cached: the extractive engine is deterministic, takes
-milliseconds and depends on code that no key could hash.
+uncached run, never a crash. Only the LLM engine is cached: the extractive engine is
+deterministic, takes milliseconds and depends on code that no key could hash.
 """
 
 from __future__ import annotations
