@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import (
@@ -323,6 +324,7 @@ def schema_json() -> str:
     return json.dumps(schema_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+@lru_cache(maxsize=1)
 def schema_hash() -> str:
     """Short hash of the schema the model sees (fields, types, descriptions, limits)."""
     model_view = json.dumps(ArticleSummary.model_json_schema(), sort_keys=True)
