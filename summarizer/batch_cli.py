@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
 from summarizer.batch import BatchItem, BatchOutcome, JsonlWriter, count_inputs, done_ids
+from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
-
-EXIT_SOME_FAILED = 13
-EXIT_INTERRUPTED = 130
 
 
 @dataclass

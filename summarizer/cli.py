@@ -4,14 +4,36 @@ from __future__ import annotations
 
 import logging
 import sys
-from enum import Enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from summarizer import __version__
-from summarizer.errors import EXIT_CODES, ConfigError, SummarizerError
+from summarizer.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, SummarizerError
+from summarizer.options import (
+    BaseUrlOpt,
+    BudgetOpt,
+    CacheDirOpt,
+    CacheSizeOpt,
+    DeadlineOpt,
+    EngineChoice,
+    EngineOpt,
+    Format,
+    MaxTokensOpt,
+    ModelOpt,
+    ModeOpt,
+    NoCacheOpt,
+    RefreshOpt,
+    RetriesOpt,
+    TempOpt,
+    TimeoutOpt,
+    TransportOpt,
+    Verbose,
+    settings_from_flags,
+)
 
 app = typer.Typer(
     name="summarizer",
@@ -22,24 +44,6 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
-
-
-class Format(str, Enum):
-    json = "json"
-    markdown = "markdown"
-
-
-class EngineChoice(str, Enum):
-    auto = "auto"
-    llm = "llm"
-    extractive = "extractive"
-
-
-class ModeChoice(str, Enum):
-    tools = "tools"
-    json_schema = "json_schema"
-    json = "json"
-    md_json = "md_json"
 
 
 _state: dict[str, bool] = {"verbose": False}
@@ -93,8 +97,29 @@ def fail(exc: BaseException) -> NoReturn:
         code = next((c for cls, c in EXIT_CODES.items() if isinstance(exc, cls)), 1)
         typer.echo(f"summarizer: error: {_redact(str(exc))}", err=True)
         raise typer.Exit(code)
-    typer.echo(f"summarizer: internal error: {type(exc).__name__}: {_redact(str(exc))}", err=True)
+    if isinstance(exc, OSError):  # e.g. -o into a missing directory
+        typer.echo(f"summarizer: error: {_redact(str(exc))}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"summarizer: internal error: {type(exc).__name__}: {_redact(str(exc))} "
+        "(rerun with -v for the traceback)",
+        err=True,
+    )
     raise typer.Exit(1)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn any failure inside a command into one stderr line and its exit code."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("summarizer: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        fail(exc)
 
 
 def _version(value: bool) -> None:
@@ -110,76 +135,6 @@ def main_callback(
     ] = False,
 ) -> None:
     """Turn a news article into a typed, verifiable structured summary."""
-
-
-Verbose = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Log retries; tracebacks on errors.")
-]
-EngineOpt = Annotated[
-    EngineChoice | None,
-    typer.Option(
-        "--engine", help="auto: LLM if configured, else extractive. [env: SUMMARIZER_ENGINE]"
-    ),
-]
-ModelOpt = Annotated[
-    str | None, typer.Option("--model", help="Model name. [env: SUMMARIZER_MODEL]")
-]
-BaseUrlOpt = Annotated[
-    str | None,
-    typer.Option("--base-url", help="OpenAI-compatible endpoint. [env: SUMMARIZER_BASE_URL]"),
-]
-ModeOpt = Annotated[
-    ModeChoice | None,
-    typer.Option("--mode", help="How the model returns structure (default tools)."),
-]
-TempOpt = Annotated[float | None, typer.Option("--temperature", help="Sampling temperature (0).")]
-RetriesOpt = Annotated[
-    int | None, typer.Option("--max-retries", help="Validation re-asks after the first answer (2).")
-]
-TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds per HTTP request (60).")
-]
-MaxTokensOpt = Annotated[
-    int | None, typer.Option("--max-tokens", help="Max tokens the model may write (2048).")
-]
-TransportOpt = Annotated[
-    int | None,
-    typer.Option("--transport-retries", help="HTTP retries on 429/5xx/timeouts (4)."),
-]
-DeadlineOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--deadline",
-        help="Seconds for all HTTP attempts of one model call, backoff included (300). "
-        "[env: SUMMARIZER_DEADLINE]",
-    ),
-]
-BudgetOpt = Annotated[
-    int | None, typer.Option("--token-budget", help="Stop once an article spends this many tokens.")
-]
-CacheDirOpt = Annotated[
-    Path | None, typer.Option("--cache-dir", help="Cache location. [env: SUMMARIZER_CACHE_DIR]")
-]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
-RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Recompute and overwrite the cache.")]
-CacheSizeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cache-size-limit",
-        help="Evict least-recently-used results above this size, e.g. 512MB (default). "
-        "[env: SUMMARIZER_CACHE_SIZE_LIMIT]",
-    ),
-]
-
-
-def settings_from_flags(**flags: Any) -> Any:
-    """Resolve flags over environment and defaults (flags left unset are ``None``)."""
-    from summarizer.config import resolve_settings
-
-    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in flags.items()}
-    if values.get("cache_dir") is not None:
-        values["cache_dir"] = str(values["cache_dir"])
-    return resolve_settings(**values)
 
 
 @app.command()
@@ -206,7 +161,7 @@ def summarize(
 ) -> None:
     """Summarize one article and print JSON (default) or a Markdown report."""
     _setup_logging(verbose)
-    try:
+    with reported():
         from summarizer.core import Summarizer
         from summarizer.inputs import read_article
         from summarizer.render import to_json, to_markdown
@@ -232,13 +187,6 @@ def summarize(
             output.write_text(text, encoding="utf-8")
         else:
             typer.echo(text, nl=False)
-    except SummarizerError as exc:
-        fail(exc)
-    except KeyboardInterrupt:
-        typer.echo("summarizer: interrupted", err=True)
-        raise typer.Exit(130) from None
-    except OSError as exc:
-        fail(exc)
 
 
 @app.command()
@@ -281,6 +229,7 @@ def batch(
     timeout: TimeoutOpt = None,
     max_tokens: MaxTokensOpt = None,
     transport_retries: TransportOpt = None,
+    deadline: DeadlineOpt = None,
     token_budget: BudgetOpt = None,
     cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
@@ -293,14 +242,14 @@ def batch(
     Exit 0 if all succeeded, 13 if any failed (its line holds the error), 130 on Ctrl-C.
     """
     _setup_logging(verbose)
-    try:
+    with reported():
         from summarizer.batch_cli import run_command
 
         settings = settings_from_flags(
             engine=engine, model=model, base_url=base_url, mode=mode, temperature=temperature,
             max_retries=max_retries, timeout=timeout, max_tokens=max_tokens,
-            transport_retries=transport_retries, token_budget=token_budget, cache_dir=cache_dir,
-            cache=False if no_cache else None, refresh=refresh or None,
+            transport_retries=transport_retries, deadline=deadline, token_budget=token_budget,
+            cache_dir=cache_dir, cache=False if no_cache else None, refresh=refresh or None,
             cache_size_limit=cache_size_limit, concurrency=concurrency,
         )  # fmt: skip
         if (resume or retry_failed) and output is None:
@@ -309,10 +258,6 @@ def batch(
             settings, inputs, output, resume=resume, retry_failed=retry_failed,
             ordered=ordered, progress=progress,
         )  # fmt: skip
-    except SummarizerError as exc:
-        fail(exc)
-    except OSError as exc:
-        fail(exc)
     raise typer.Exit(code)
 
 
@@ -347,10 +292,8 @@ def _result_cache(cache_dir: Path | None, cache_size_limit: str | None = None) -
 @cache_app.command("path")
 def cache_path(cache_dir: CacheDirOpt = None) -> None:
     """Print where the cache lives."""
-    try:
+    with reported():
         typer.echo(str(_result_cache(cache_dir).directory))
-    except SummarizerError as exc:
-        fail(exc)
 
 
 @cache_app.command("stats")
@@ -362,10 +305,8 @@ def cache_stats(
     """Location, entries, size on disk, size limit, hits and misses."""
     from summarizer.cache import format_size
 
-    try:
+    with reported():
         stats = _result_cache(cache_dir, cache_size_limit).stats()
-    except SummarizerError as exc:
-        fail(exc)
     if as_json:
         import json
 
@@ -385,11 +326,9 @@ def cache_stats(
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheDirOpt = None) -> None:
     """Delete every cached result and reset the hit/miss counters."""
-    try:
+    with reported():
         cache = _result_cache(cache_dir)
         removed = cache.clear()
-    except SummarizerError as exc:
-        fail(exc)
     typer.echo(f"removed {removed} entries from {cache.directory}")
 
 
@@ -433,7 +372,7 @@ def eval_command(
     _setup_logging(verbose)
     if not verbose:  # instructor logs every failed attempt; the eval table reports them
         logging.getLogger("instructor").addHandler(logging.NullHandler())
-    try:
+    with reported():
         from summarizer.evals.report import evaluate
         from summarizer.evals.runner import EvalOptions
 
@@ -446,11 +385,6 @@ def eval_command(
             only=only, name=name, info=info,
         )  # fmt: skip
         evaluate(options, out=out, thresholds=thresholds)
-    except SummarizerError as exc:
-        fail(exc)
-    except KeyboardInterrupt:
-        typer.echo("summarizer: interrupted", err=True)
-        raise typer.Exit(130) from None
 
 
 def main() -> None:

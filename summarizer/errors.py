@@ -89,7 +89,12 @@ class EvalFailed(SummarizerError):
     exit_code = 12
 
 
-#: Exit codes used by the CLI, most specific class first. 0 is success, 130 is Ctrl-C.
+#: ``summarizer batch``: at least one article failed (each failure's code is in its line).
+EXIT_SOME_FAILED = 13
+#: Interrupted with Ctrl-C (SIGINT).
+EXIT_INTERRUPTED = 130
+
+#: Exit codes used by the CLI, most specific class first. 0 is success.
 EXIT_CODES: dict[type[SummarizerError], int] = {
     cls: cls.exit_code
     for cls in (

@@ -193,9 +193,7 @@ class Stance(BaseModel):
 class OpenQuestion(BaseModel):
     """Something the article leaves unresolved."""
 
-    question: str = Field(
-        description="The unresolved matter, phrased as a question."
-    )
+    question: str = Field(description="The unresolved matter, phrased as a question.")
     why_open: str = Field(
         description="Why the article leaves it open: a denial against a claim, an unconfirmed "
         "report, a pending decision...",

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.batch import BatchItem, expand_inputs
-from summarizer.batch_cli import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 from summarizer.cli import app
 from summarizer.core import Summarizer
+from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 from tests.fakeserver import FakeOpenAI, Reply, error_body
 from tests.routing import answer, article_of, route
 

@@ -143,3 +143,18 @@ def test_schema_command_prints_committed_schema() -> None:
         (ROOT / "schemas" / "article_summary.json").read_text()
     )
     assert "meta" not in json.loads(result.stdout)["properties"]
+
+
+def test_unwritable_output_is_one_line(seed_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "out.json"
+    result = _run("summarize", str(seed_path), "--engine", "extractive", "-o", str(target))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "out.json" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_auto_engine_without_model_says_so_and_runs_extractive(seed_path: Path) -> None:
+    result = _run("summarize", str(seed_path))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["meta"]["engine"] == "extractive"
+    assert "no model configured" in result.stderr and "SUMMARIZER_BASE_URL" in result.stderr
