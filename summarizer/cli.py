@@ -164,7 +164,7 @@ def summarize(
     with reported():
         from summarizer.core import Summarizer
         from summarizer.inputs import read_article
-        from summarizer.render import to_json, to_markdown
+        from summarizer.result import to_json, to_markdown
 
         settings = settings_from_flags(
             engine=engine, model=model, base_url=base_url, mode=mode, temperature=temperature,
