@@ -8,7 +8,8 @@ in a separate process, answering the seed article's answer after ``--latency`` s
    ``$LLM_BIN``, ``PATH`` or ``/opt/llama/bin/llm``; skipped with a message if absent)
 2. cached ``summarizer summarize`` vs ``summarizer --help``
 3. in-process ``Summarizer.summarize`` (cache off) vs a raw ``openai`` chat call that
-   returns the same payload (client built once, JSON arguments parsed), once against a
+   returns the same payload (client built once, same messages and forced tool, JSON
+   arguments parsed, nothing validated), once against a
    server that answers at once (the pure CPU cost) and once at ``--latency``
 4. 64 articles at ``--latency`` (300 ms) with concurrency 16 vs sequential (ideal 16x)
 5. prompt overhead for the default model: system prompt + tool schema, in tokens
@@ -118,9 +119,27 @@ def bench_overhead(url: str, n: int, latency: float = 0.0) -> None:
     s = Summarizer(base_url=url, api_key="sk-bench", cache=False)
     messages = s._messages(text, None)
     client = openai.OpenAI(base_url=url, api_key="sk-bench", max_retries=0)
+    # What a hand-written integration sends: the same messages and the same forced tool,
+    # its schema built once; it parses the arguments but validates and grounds nothing.
+    from summarizer.schema import ArticleSummary
+
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "ArticleSummary",
+            "description": ArticleSummary.__doc__ or "",
+            "parameters": ArticleSummary.model_json_schema(),
+        },
+    }
+    choice = {"type": "function", "function": {"name": "ArticleSummary"}}
 
     def raw() -> None:
-        out = client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+        out = client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=messages,
+            tools=[tool],
+            tool_choice=choice,  # type: ignore[arg-type, list-item]
+        )
         calls = out.choices[0].message.tool_calls or []
         json.loads(calls[0].function.arguments)  # type: ignore[union-attr]
 

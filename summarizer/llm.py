@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from contextvars import ContextVar, Token
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,7 +30,7 @@ from summarizer.errors import (
     TruncatedOutputError,
     ValidationFailed,
 )
-from summarizer.schema import ArticleSummary
+from summarizer.schema import ArticleSummary, grounded_in
 from summarizer.transport import (
     RetryPolicy,
     classify,
@@ -317,10 +319,16 @@ class LLMEngine:
             self._sync = (client, wrapped)
         return wrapped
 
-    def _begin(self, stats: RunStats) -> Token[_Call]:
-        return _CURRENT.set(
-            _Call(_Meter(self.settings, stats), _policy(self.settings, stats), stats)
-        )
+    @contextmanager
+    def _scope(self, article: str, stats: RunStats) -> Iterator[None]:
+        """Per-call state for the shared client's wrapper, and the article to ground in."""
+        call = _Call(_Meter(self.settings, stats), _policy(self.settings, stats), stats)
+        token = _CURRENT.set(call)
+        try:
+            with grounded_in(article):
+                yield
+        finally:
+            _CURRENT.reset(token)
 
     def run(
         self,
@@ -329,22 +337,19 @@ class LLMEngine:
         stats: RunStats,
         response_model: type[M] = ArticleSummary,  # type: ignore[assignment]
     ) -> M:
-        """One validated ``response_model`` for ``article`` (the validation context)."""
+        """One validated ``response_model``, its quotes and names grounded in ``article``."""
         client = self._instructor(aio=False)
-        token = self._begin(stats)
-        try:
-            result: M = client.chat.completions.create(
-                response_model=response_model,
-                max_retries=self.settings.max_retries,
-                context={"article": article},
-                **_request(self.settings, messages),
-            )
-        except SummarizerError:
-            raise
-        except Exception as exc:
-            raise translate(exc, self.settings, stats) from exc
-        finally:
-            _CURRENT.reset(token)
+        with self._scope(article, stats):
+            try:
+                result: M = client.chat.completions.create(
+                    response_model=response_model,
+                    max_retries=self.settings.max_retries,
+                    **_request(self.settings, messages),
+                )
+            except SummarizerError:
+                raise
+            except Exception as exc:
+                raise translate(exc, self.settings, stats) from exc
         return _clean(result)
 
     async def arun(
@@ -355,20 +360,17 @@ class LLMEngine:
         response_model: type[M] = ArticleSummary,  # type: ignore[assignment]
     ) -> M:
         client = self._instructor(aio=True)
-        token = self._begin(stats)
-        try:
-            result: M = await client.chat.completions.create(
-                response_model=response_model,
-                max_retries=self.settings.max_retries,
-                context={"article": article},
-                **_request(self.settings, messages),
-            )
-        except SummarizerError:
-            raise
-        except Exception as exc:
-            raise translate(exc, self.settings, stats) from exc
-        finally:
-            _CURRENT.reset(token)
+        with self._scope(article, stats):
+            try:
+                result: M = await client.chat.completions.create(
+                    response_model=response_model,
+                    max_retries=self.settings.max_retries,
+                    **_request(self.settings, messages),
+                )
+            except SummarizerError:
+                raise
+            except Exception as exc:
+                raise translate(exc, self.settings, stats) from exc
         return _clean(result)
 
     def close(self) -> None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -55,13 +58,31 @@ def _bounded(value: str, field: str, low: int, high: int) -> str:
     return value
 
 
+_ARTICLE: ContextVar[str | None] = ContextVar("summarizer_article", default=None)
+
+
+@contextmanager
+def grounded_in(article: str) -> Iterator[None]:
+    """Validate against ``article`` inside this block, without a validation context.
+
+    instructor renders every message as a Jinja template when it is given a ``context``,
+    which would rewrite an article containing ``{{`` or ``{%`` (or fail on it); the LLM
+    engine therefore passes the article to the validators through this context variable.
+    """
+    token = _ARTICLE.set(article)
+    try:
+        yield
+    finally:
+        _ARTICLE.reset(token)
+
+
 def _article(info: ValidationInfo) -> str | None:
     ctx = info.context
     if isinstance(ctx, dict):
         article = ctx.get("article")
         if isinstance(article, str):
             return article
-    return None
+    return _ARTICLE.get()
 
 
 def _drop_property_titles(schema: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -113,3 +114,38 @@ def test_delimiters_are_neutralized(raw: str, escaped: str) -> None:
 )
 def test_other_text_is_left_alone(text: str) -> None:
     assert neutralize(text) == text
+
+
+TEMPLATE_TEXT = (
+    "A reader wrote in the comments: {{ 7*7 }} {% if true %}yes{% endif %} "
+    "and {# a hidden note #} then left."
+)
+
+
+def test_template_syntax_in_the_article_is_sent_verbatim(
+    fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """instructor renders messages as Jinja templates when given a validation context;
+    the article must reach the model exactly as written, and quotes of it must validate."""
+    article = seed_text.rstrip("\n") + "\n" + TEMPLATE_TEXT + "\n"
+    answer = copy.deepcopy(good_answer)
+    answer["stances"].append(
+        {
+            "actor": "Russia",
+            "target": "reader comment",
+            "position": "claim",
+            "evidence": ["{{ 7*7 }} {% if true %}yes{% endif %}"],
+        }
+    )
+    fake.push(completion(answer))
+    s = Summarizer(base_url=fake.url, api_key=SENTINEL_KEY, cache=False)
+    result = s.summarize(article)
+    user = fake.requests[0].body["messages"][1]["content"]
+    assert TEMPLATE_TEXT in user
+    assert "{{ 7*7 }}" in result.summary.stances[-1].evidence[0]
+    span = result.summary.stances[-1].evidence_spans[0]
+    assert article[span.start : span.end] == "{{ 7*7 }} {% if true %}yes{% endif %}"
+
+    fake.push(completion(answer))  # the async path too
+    asyncio.run(s.asummarize(article))
+    assert TEMPLATE_TEXT in fake.requests[1].body["messages"][1]["content"]
