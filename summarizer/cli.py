@@ -182,7 +182,12 @@ def summarize(
         summarizer.close()
         for warning in result.meta.warnings:
             typer.echo(f"summarizer: {warning}", err=True)
-        text = to_json(result) if fmt is Format.json else to_markdown(result, article.title)
+        if fmt is Format.json:
+            text = to_json(result)
+        else:
+            from summarizer.textutil import detect_title
+
+            text = to_markdown(result, article.title or detect_title(article.text)[0])
         if output is not None:
             output.write_text(text, encoding="utf-8")
         else:

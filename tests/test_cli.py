@@ -83,6 +83,10 @@ def test_markdown_report(
     assert "**Kremlin**" not in report
     assert "> “This is a huge threat of further escalation" in report
     assert "| Jean-Noël Barrot | person |" in report
+    # the headline (first line, no final punctuation) titles the report
+    assert report.startswith(
+        "# North Korean forces in Ukraine war mean “huge” risk of escalation\n"
+    )
 
 
 def test_stdin(llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]) -> None:
