@@ -35,6 +35,7 @@ from summarizer.transport import (
     RetryPolicy,
     classify,
     not_json_error,
+    redact,
     retrying_call,
     retrying_call_async,
 )
@@ -210,14 +211,18 @@ def translate(exc: BaseException, settings: Settings, stats: RunStats) -> Summar
             return mapped
         cur = cur.__cause__ or cur.__context__
     name = type(exc).__name__
-    if name == "InstructorRetryException":
+    if name == "InstructorRetryException" and stats.attempts > 0:
+        # The model answered (attempts counts answers), so what failed was the answer.
         last = _last_validation_error(exc)
         return ValidationFailed(
             f"the model's answer failed validation after {stats.attempts} attempt(s) "
             f"({settings.max_retries} re-ask(s) allowed): {last}",
             attempts=stats.attempts,
         )
-    return ProviderError(f"unexpected failure talking to {settings.endpoint_host}: {name}: {exc}")
+    failed = getattr(exc, "failed_attempts", None) or []
+    inner = failed[-1].exception if failed else (exc.__cause__ or exc)
+    detail = f"{type(inner).__name__}: {redact(str(inner), settings)}".splitlines()[0][:300]
+    return ProviderError(f"unexpected failure talking to {settings.endpoint_host}: {detail}")
 
 
 def _last_validation_error(exc: BaseException) -> str:
