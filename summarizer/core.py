@@ -241,6 +241,18 @@ class Summarizer:
         if self._cache is not None:
             self._cache.close()
 
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Summarizer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
         if self._llm is not None:
             await self._llm.aclose()

@@ -162,3 +162,24 @@ def test_result_json_shape(fake: FakeOpenAI, seed_text: str, good_answer: dict[s
     }
     assert set(data["stances"][0]) == {"actor", "target", "position", "evidence", "evidence_spans"}
     assert SENTINEL_KEY not in json.dumps(data)
+
+
+def test_summarizer_is_a_context_manager(
+    fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    fake.push(*[completion(good_answer) for _ in range(3)])
+    with _llm(fake) as s:
+        assert s.summarize(seed_text).meta.attempts == 1
+        assert s._llm is not None and s._llm._sync is not None
+        client = s._llm._sync[0]
+        assert s.summarize(seed_text + "\nMore.").meta.attempts == 1
+        assert s._llm._sync[0] is client  # one HTTP client per engine, reused
+    assert s._llm._sync is None  # closed on exit
+
+    async def run() -> None:
+        async with _llm(fake) as a:
+            await a.asummarize(seed_text)
+            assert a._llm is not None and len(a._llm._async) == 1
+        assert len(a._llm._async) == 0
+
+    asyncio.run(run())
