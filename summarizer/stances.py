@@ -27,8 +27,20 @@ _NEUTRAL = re.compile(
 _DENY_CUE = re.compile(
     r"\b(?:false|fabrication|does not exist|no evidence|not true|untrue|baseless)\b"
 )
-_CONCERN_CUE = re.compile(r"\b(?:threat|risk|danger|worried|fear|concern)\w*")
-_OPPOSE_CUE = re.compile(r"\b(?:disagree|not accept|oppose|unfair)\w*")
+# Generic news-sentiment cues for a neutral reporting verb ("said"), checked in this order
+# after the verb's own meaning: deny, oppose, concern, support; otherwise "claim".
+_CONCERN_CUE = re.compile(
+    r"\b(?:threat|risk|danger|worr|fear|concern|undermin|escalat|chaos|crisis|serious|harm"
+    r"|damag|uncertain|warn)\w*"
+)
+_OPPOSE_CUE = re.compile(
+    r"\b(?:disagree|not accept|oppose|unfair|reject|unacceptable|wrong|illegal|unlawful"
+    r"|appeal|condemn|criticis|criticiz|refus|against)\w*"
+)
+_SUPPORT_CUE = re.compile(
+    r"\b(?:welcom|support|endors|prais|applaud|good (?:news|deal|step)"
+    r"|in favou?r|benefit|right decision|positive)\w*"
+)
 _CLAUSE_STOP = re.compile(r", and |; |, but ")
 
 
@@ -61,7 +73,13 @@ def _position(verb: str, clause: str) -> str:
         return "neutral"
     if verb in tu.VERB_POS:
         return tu.VERB_POS[verb]
-    for cue, pos in ((_DENY_CUE, "deny"), (_OPPOSE_CUE, "oppose"), (_CONCERN_CUE, "concern")):
+    cues = (
+        (_DENY_CUE, "deny"),
+        (_OPPOSE_CUE, "oppose"),
+        (_CONCERN_CUE, "concern"),
+        (_SUPPORT_CUE, "support"),
+    )
+    for cue, pos in cues:
         if cue.search(clause):
             return pos
     return "claim"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from functools import cache
 from pathlib import Path
 
@@ -210,13 +209,20 @@ def test_title_argument_and_long_lead() -> None:
     assert_well_formed(article, result)
 
 
-def test_speed_budget() -> None:
-    words = seed_text().split()
-    article = " ".join((words * (1000 // len(words) + 1))[:1000])
-    extract(article)  # warm up lazy imports
-    start = time.perf_counter()
-    extract(article)
-    assert time.perf_counter() - start < 0.5  # goal 0.1 s; generous for loaded CI machines
+@pytest.mark.parametrize(
+    ("sentence", "position"),
+    [
+        ("Mayor Ana Ruiz said the plan was unacceptable and would be challenged.", "oppose"),
+        ("Mayor Ana Ruiz said the new levy could harm small exporters.", "concern"),
+        ("Mayor Ana Ruiz said the grant was good news for the harbour district.", "support"),
+        ("Mayor Ana Ruiz said the report was false.", "deny"),
+        ("Mayor Ana Ruiz said the council would meet on Tuesday.", "claim"),
+    ],
+)
+def test_said_takes_its_position_from_cue_words(sentence: str, position: str) -> None:
+    article = f"Council news\n{sentence} The meeting lasted an hour, officials added."
+    stances = [s for s in extract(article).stances if s.actor == "Ana Ruiz"]
+    assert stances and stances[0].position == position
 
 
 def test_import_is_cheap() -> None:
