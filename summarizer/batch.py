@@ -19,10 +19,10 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncGenerator, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from summarizer.errors import InputError, SummarizerError
 
@@ -46,17 +46,20 @@ class BatchItem:
     title: str | None = None
     error: SummarizerError | None = None  # found while reading the input list
 
-    def load(self) -> tuple[str, str | None]:
-        """The article text and title; raises :class:`InputError` if there is none."""
+    def load(self) -> tuple[str, str | None, list[str]]:
+        """The article text, title and input warnings (e.g. a legacy encoding).
+
+        Raises :class:`InputError` if there is no usable text.
+        """
         from summarizer.inputs import read_article
 
         if self.error is not None:
             raise self.error
         if self.text is not None:
-            return self.text, self.title
+            return self.text, self.title, []
         if self.path is not None:
             article = read_article(self.path)
-            return article.text, self.title or article.title
+            return article.text, self.title or article.title, list(article.warnings)
         if self.url is not None:
             raise InputError(
                 f"{self.id}: a url item needs its page fetched, and batch does not use the "
@@ -78,6 +81,8 @@ class BatchOutcome:
     result: SummaryResult | None = None
     error: BaseException | None = None
     elapsed: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # about the input (also in the result)
+    scrub: Callable[[str], str] = str  # removes the API key from error messages
 
     @property
     def status(self) -> str:
@@ -89,8 +94,10 @@ class BatchOutcome:
     def error_dict(self) -> dict[str, Any]:
         exc = self.error
         if isinstance(exc, SummarizerError):
-            return {"type": type(exc).__name__, "message": exc.message, "exit_code": exc.exit_code}
-        return {"type": type(exc).__name__, "message": str(exc), "exit_code": 1}
+            message, code = exc.message, exc.exit_code
+        else:
+            message, code = str(exc), 1
+        return {"type": type(exc).__name__, "message": self.scrub(message), "exit_code": code}
 
     def to_record(self) -> dict[str, Any]:
         """One JSONL line: ``{"id", "path"?, "result"}`` or ``{"id", "path"?, "error"}``."""
@@ -127,9 +134,20 @@ def _jsonl_item(raw: str, source: str, lineno: int, base: Path) -> BatchItem | N
     return BatchItem(item_id, values["text"], path, values["url"], values["title"])
 
 
-def _read_jsonl(stream: TextIO, source: str, base: Path) -> Iterator[BatchItem]:
-    for lineno, raw in enumerate(stream, 1):
-        item = _jsonl_item(raw, source, lineno, base)
+def _read_jsonl(stream: IO[bytes] | TextIO, source: str, base: Path) -> Iterator[BatchItem]:
+    """Items from a JSONL list, decoded line by line: one bad line fails alone."""
+    lines: Iterable[str | bytes] = stream
+    for lineno, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:  # a BOM is allowed on the first line only
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"{source}:{lineno}"
+                yield BatchItem(where, error=InputError(f"{where}: not UTF-8 ({exc.reason})"))
+                continue
+        else:
+            line = raw.removeprefix("\ufeff") if lineno == 1 else raw
+        item = _jsonl_item(line, source, lineno, base)
         if item is not None:
             yield item
 
@@ -146,14 +164,15 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[BatchItem]:
     """Files, directories (article files inside, recursively), globs, JSONL lists, ``-``."""
     for spec in inputs:
         if spec == "-":
-            yield from _read_jsonl(sys.stdin, "<stdin>", Path.cwd())
+            stdin: IO[bytes] | TextIO = getattr(sys.stdin, "buffer", None) or sys.stdin
+            yield from _read_jsonl(stdin, "<stdin>", Path.cwd())
         elif os.path.isdir(spec):
             yield from (BatchItem(p, path=p) for p in _walk(spec))
         elif os.path.isfile(spec) and Path(spec).suffix.lower() in JSONL_SUFFIXES:
             try:
-                with open(spec, encoding="utf-8-sig") as fh:
+                with open(spec, "rb") as fh:
                     yield from _read_jsonl(fh, spec, Path(spec).parent)
-            except (OSError, UnicodeDecodeError) as exc:
+            except OSError as exc:
                 yield BatchItem(spec, error=InputError(f"{spec}: cannot read the list ({exc})"))
         elif os.path.exists(spec) or not glob.has_magic(spec):
             yield BatchItem(spec, path=spec)  # a missing file fails as its own item
@@ -164,11 +183,52 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[BatchItem]:
             yield from expand_inputs(m for m in matches if not os.path.isdir(m))
 
 
-def count_inputs(inputs: list[str]) -> int | None:
-    """How many items :func:`expand_inputs` will yield (None for stdin): for progress/ETA."""
-    if "-" in inputs:
-        return None
-    return sum(1 for _ in expand_inputs(inputs))
+def check_inputs(inputs: Iterable[str]) -> None:
+    """Raise :class:`InputError` naming every path or pattern that matches nothing.
+
+    For the command line, before anything runs (and costs): a mistyped argument is
+    reported at once. Missing files named inside a JSONL list still fail one by one.
+    """
+    missing = [
+        spec
+        for spec in inputs
+        if spec != "-"
+        and not os.path.exists(spec)
+        and not (glob.has_magic(spec) and any(glob.iglob(spec, recursive=True)))
+    ]
+    if missing:
+        names = ", ".join(printable(m) for m in missing)
+        raise InputError(f"no such file, directory or match: {names} (nothing was run)")
+
+
+def unique_ids(items: Iterable[BatchItem], notes: list[str] | None = None) -> Iterator[BatchItem]:
+    """Items with distinct ids, so each output line (and ``--resume``) names one article.
+
+    A file met twice under the same id (a directory and a glob over it) is summarized
+    once; any other item reusing an id gets ``id#2``, ``id#3``... Each change is described
+    in ``notes``.
+    """
+    seen: dict[str, str | None] = {}  # id -> the real path of a file item, else None
+    for item in items:
+        where = os.path.realpath(item.path) if item.path and item.text is None else None
+        if item.id in seen:
+            if where is not None and seen[item.id] == where:
+                if notes is not None:
+                    notes.append(f"{printable(item.id)} is listed twice: summarized once")
+                continue
+            n = 2
+            while f"{item.id}#{n}" in seen:
+                n += 1
+            if notes is not None:
+                notes.append(f"duplicate id {printable(item.id)} renamed {printable(item.id)}#{n}")
+            item.id = f"{item.id}#{n}"
+        seen[item.id] = where
+        yield item
+
+
+def printable(text: str) -> str:
+    """``text`` safe for any stream: undecodable file-name bytes and lone surrogates escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _as_item(value: BatchInput, index: int) -> BatchItem:
@@ -185,10 +245,13 @@ async def _one(
 ) -> BatchOutcome:
     async with gate:
         started = time.perf_counter()
-        outcome = BatchOutcome(index, item.id, item.path)
+        outcome = BatchOutcome(index, item.id, item.path, scrub=summarizer.scrub)
         try:
-            text, title = item.load()
-            outcome.result = await summarizer.asummarize(text, title=title)
+            text, title, outcome.warnings = item.load()
+            result = await summarizer.asummarize(text, title=title)
+            if outcome.warnings:
+                result.meta.warnings = [*outcome.warnings, *result.meta.warnings]
+            outcome.result = result
         except Exception as exc:  # one article never stops the batch
             outcome.error = exc
         outcome.elapsed = time.perf_counter() - started
@@ -295,12 +358,20 @@ def done_ids(path: Path, *, retry_failed: bool = False) -> set[str]:
 
 
 class JsonlWriter:
-    """Writes one whole line per outcome and flushes it, so an interrupt leaves valid JSONL."""
+    """Writes one whole line per outcome and flushes it, so an interrupt leaves valid JSONL.
+
+    A line the stream cannot encode (an id with a lone surrogate, from a file name that is
+    not UTF-8 or a JSON ``"\\ud800"``; any non-ASCII text on an ASCII stdout) is written
+    with ``\\u`` escapes instead, which JSON readers (and ``--resume``) decode to the same id.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
 
     def write(self, outcome: BatchOutcome) -> None:
-        line = json.dumps(outcome.to_record(), ensure_ascii=False) + "\n"
-        self.stream.write(line)
+        record = outcome.to_record()
+        try:  # a text stream encodes the whole line before writing any of it
+            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except UnicodeEncodeError:
+            self.stream.write(json.dumps(record) + "\n")  # ASCII with \u escapes
         self.stream.flush()

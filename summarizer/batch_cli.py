@@ -22,7 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
-from summarizer.batch import BatchItem, BatchOutcome, JsonlWriter, count_inputs, done_ids
+from summarizer.batch import (
+    BatchItem,
+    BatchOutcome,
+    JsonlWriter,
+    check_inputs,
+    done_ids,
+    expand_inputs,
+    printable,
+    unique_ids,
+)
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 
 if TYPE_CHECKING:
@@ -58,6 +67,7 @@ class Tally:
 
 class Reporter(Protocol):
     def update(self, outcome: BatchOutcome, tally: Tally) -> None: ...
+    def note(self, text: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -69,14 +79,18 @@ class PlainReporter:
 
     def update(self, outcome: BatchOutcome, tally: Tally) -> None:
         of = f"/{tally.total}" if tally.total is not None else ""
-        text = (
-            f"summarizer: [{tally.done}{of}] {outcome.status} {outcome.id} ({outcome.elapsed:.2f}s)"
-        )
+        name = printable(outcome.id)
+        text = f"summarizer: [{tally.done}{of}] {outcome.status} {name} ({outcome.elapsed:.2f}s)"
         if outcome.error is not None:
             err = outcome.error_dict()
-            text += f": {err['type']}: {err['message']}"
+            text += f": {err['type']}: {printable(err['message'])}"
+        for warning in outcome.warnings:
+            text += f"\nsummarizer: warning: {name}: {printable(warning)}"
         self.stream.write(text + "\n")
         self.stream.flush()
+
+    def note(self, text: str) -> None:
+        self.stream.write(f"summarizer: note: {text}\n")
 
     def close(self) -> None:
         pass
@@ -119,22 +133,42 @@ class RichReporter:
         self.progress.update(
             self.task, completed=tally.done, cached=tally.cached, failed=tally.failed, rate=rate
         )
+        from rich.markup import escape
+
+        name = escape(printable(outcome.id))
         if outcome.error is not None:
             err = outcome.error_dict()
-            self.progress.console.print(
-                f"[red]failed[/] {outcome.id}: {err['type']}: {err['message']}"
-            )
+            message = escape(printable(err["message"]))
+            self.progress.console.print(f"[red]failed[/] {name}: {err['type']}: {message}")
+        for warning in outcome.warnings:
+            self.progress.console.print(f"[yellow]warning[/] {name}: {escape(printable(warning))}")
+
+    def note(self, text: str) -> None:
+        from rich.markup import escape
+
+        self.progress.console.print(f"note: {escape(text)}")
 
     def close(self) -> None:
         self.progress.stop()
 
 
-def _pending(items: Iterator[BatchItem], skip: set[str], tally: Tally) -> Iterator[BatchItem]:
-    for item in items:
+def _pending(
+    inputs: list[str], skip: set[str], tally: Tally | None, notes: list[str] | None = None
+) -> Iterator[BatchItem]:
+    """The items still to run: ids made unique, those already in the output skipped."""
+    for item in unique_ids(expand_inputs(inputs), notes):
         if item.id in skip:
-            tally.skipped += 1
+            if tally is not None:
+                tally.skipped += 1
             continue
         yield item
+
+
+def _count(inputs: list[str], skip: set[str]) -> int | None:
+    """How many articles will run (None when reading stdin): for the progress total/ETA."""
+    if "-" in inputs:
+        return None
+    return sum(1 for _ in _pending(inputs, skip, None))
 
 
 def run_command(
@@ -149,25 +183,27 @@ def run_command(
     err: TextIO | None = None,
 ) -> int:
     """Run a batch; return the exit code (see the module docstring)."""
-    from summarizer.batch import expand_inputs, run_batch
+    from summarizer.batch import run_batch
     from summarizer.core import Summarizer
 
     err = err or sys.stderr
+    check_inputs(inputs)
     skip: set[str] = set()
     if output is not None and (resume or retry_failed):
         skip = done_ids(output, retry_failed=retry_failed)
-    tally = Tally()
-    total = count_inputs(inputs)
-    tally.total = None if total is None else max(0, total - len(skip))
+    tally = Tally(total=_count(inputs, skip))
+    notes: list[str] = []
     use_rich = err.isatty() if progress is None else progress
     summarizer = Summarizer(settings)
     interrupted = False
 
     async def main(writer: JsonlWriter, reporter: Reporter) -> None:
-        items = _pending(expand_inputs(inputs), skip, tally)
+        items = _pending(inputs, skip, tally, notes)
         async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
             writer.write(outcome)
             tally.add(outcome)
+            while notes:  # duplicate ids met while reading the inputs
+                reporter.note(notes.pop(0))
             reporter.update(outcome, tally)
 
     with ExitStack() as stack:

@@ -234,6 +234,12 @@ class Summarizer:
 
         return run_batch(self, items, concurrency or self.settings.concurrency, ordered)
 
+    def scrub(self, text: str) -> str:
+        """``text`` with this summarizer's API key blanked out (for error messages)."""
+        from summarizer.transport import redact
+
+        return redact(text, self.settings)
+
     def close(self) -> None:
         """Release the HTTP client and the cache handle (``aclose`` for async clients)."""
         if self._llm is not None:

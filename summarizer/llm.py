@@ -216,7 +216,7 @@ def translate(exc: BaseException, settings: Settings, stats: RunStats) -> Summar
         last = _last_validation_error(exc)
         return ValidationFailed(
             f"the model's answer failed validation after {stats.attempts} attempt(s) "
-            f"({settings.max_retries} re-ask(s) allowed): {last}",
+            f"({settings.max_retries} re-ask(s) allowed): {redact(last, settings)}",
             attempts=stats.attempts,
         )
     failed = getattr(exc, "failed_attempts", None) or []

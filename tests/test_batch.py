@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import BatchItem, expand_inputs
+from summarizer.batch import BatchItem, BatchOutcome, expand_inputs
 from summarizer.cli import app
 from summarizer.core import Summarizer
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
+from tests.conftest import SENTINEL_KEY
 from tests.fakeserver import FakeOpenAI, Reply, error_body
 from tests.routing import answer, article_of, route
 
@@ -128,7 +129,9 @@ def _inputs(tmp_path: Path, seed_text: str) -> list[str]:
         "",
     ]
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [str(folder), str(globbed / "*.txt"), str(listing), str(tmp_path / "missing.txt")]
+    missing = tmp_path / "more.jsonl"  # a missing file inside a list fails as its own line
+    missing.write_text(json.dumps({"id": "gone", "path": "missing.txt"}) + "\n", "utf-8")
+    return [str(folder), str(globbed / "*.txt"), str(listing), str(missing)]
 
 
 def test_expand_inputs_is_lazy_and_complete(tmp_path: Path, seed_text: str) -> None:
@@ -152,7 +155,7 @@ def test_cli_batch_writes_one_valid_line_per_article(
     recs = records(out.read_text(encoding="utf-8"))
     assert len(recs) == 12 and len({r["id"] for r in recs}) == 12
     failed = {r["id"]: r["error"] for r in recs if "error" in r}
-    assert set(failed) == {"web", "failing", str(tmp_path / "missing.txt")} | {
+    assert set(failed) == {"web", "failing", "gone"} | {
         r["id"] for r in recs if r["id"].endswith(":4")
     }
     assert all(set(e) == {"type", "message", "exit_code"} for e in failed.values())
@@ -240,3 +243,126 @@ def test_ctrl_c_leaves_valid_jsonl_and_resume_finishes(
     assert res.returncode == 0, res.stderr
     ids = [r["id"] for r in records(out.read_text(encoding="utf-8"))]
     assert sorted(ids) == sorted(r["id"] for r in rows)
+
+
+def test_cli_batch_missing_argument_fails_before_anything_runs(
+    llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    serve(llm_env, good_answer)
+    real = tmp_path / "real.txt"
+    real.write_text(seed_text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    typo, nomatch = str(tmp_path / "rael.txt"), str(tmp_path / "nothing" / "*.txt")
+    res = CliRunner().invoke(app, ["batch", str(real), typo, nomatch, "-o", str(out)])
+    assert res.exit_code == 3, res.output
+    assert res.stderr.count("\n") == 1 and typo in res.stderr and nomatch in res.stderr
+    assert str(real) not in res.stderr and "nothing was run" in res.stderr
+    assert llm_env.requests == [] and not out.exists()
+
+
+def test_cli_batch_ids_that_are_not_utf8_are_written_and_resumed(
+    llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """A lone surrogate in an id (a JSON escape, or a file name that is not UTF-8) is
+    written as a \\u escape instead of crashing the batch, and --resume reads it back."""
+    serve(llm_env, good_answer)
+    listing = tmp_path / "items.jsonl"
+    rows = [json.dumps({"id": "odd-\ud800", "text": variant(seed_text, 1)})]
+    rows.append(json.dumps({"id": "plain-é", "text": variant(seed_text, 2)}))
+    listing.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    inputs = [str(listing)]
+    if sys.platform.startswith("linux"):
+        folder = tmp_path / "latin"
+        folder.mkdir()
+        name = os.path.join(os.fsencode(folder), b"caf\xe9.txt")
+        with open(name, "wb") as fh:
+            fh.write(variant(seed_text, 3).encode("utf-8"))
+        inputs.append(str(folder))
+    out = tmp_path / "out.jsonl"
+    base = ["batch", *inputs, "-o", str(out), "--no-cache", "--no-progress"]
+    res = CliRunner().invoke(app, base)
+    assert res.exit_code == 0, res.output
+    recs = records(out.read_text(encoding="utf-8"))
+    ids = {r["id"] for r in recs}
+    assert "odd-\ud800" in ids and "plain-é" in ids and all("result" in r for r in recs)
+    assert len(recs) == len(inputs) + 1 == len(llm_env.requests)
+    res = CliRunner().invoke(app, [*base, "--resume"])
+    assert res.exit_code == 0 and len(llm_env.requests) == len(recs)  # all skipped
+    assert f"{len(recs)} skipped" in res.stderr
+
+
+def test_cli_batch_duplicate_ids_are_kept_apart_and_resumed(
+    llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    serve(llm_env, good_answer)
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(variant(seed_text, 0), encoding="utf-8")
+    listing = tmp_path / "items.jsonl"
+    rows = [{"id": "x", "text": variant(seed_text, i)} for i in (1, 2, 3)]
+    listing.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    # one earlier, interrupted run finished the first "x" only
+    out.write_text(json.dumps({"id": "x", "result": {}}) + "\n", encoding="utf-8")
+    args = ["batch", str(folder), str(folder / "*.txt"), str(listing), "-o", str(out)]
+    res = CliRunner().invoke(app, [*args, "--no-cache", "--no-progress", "--resume"])
+    assert res.exit_code == 0, res.output
+    ids = [r["id"] for r in records(out.read_text(encoding="utf-8"))]
+    assert sorted(ids) == sorted(["x", "x#2", "x#3", str(folder / "a.txt")])
+    assert len(llm_env.requests) == 3  # a.txt once (listed twice), x#2, x#3
+    assert "[3/3]" in res.stderr and "1 skipped" in res.stderr
+    assert "renamed x#2" in res.stderr and "listed twice" in res.stderr
+
+
+def test_batch_error_lines_never_carry_the_key(
+    llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """A model that echoes the key into a quote fails validation; the error line says so
+    without the key (the same holds for any message a server or library produced)."""
+    bad = json.loads(json.dumps(good_answer))
+    bad["stances"][0]["evidence"] = [f"my key is {SENTINEL_KEY}"]
+    route(llm_env, lambda body: answer(bad))
+    listing = tmp_path / "items.jsonl"
+    listing.write_text(json.dumps({"id": "k", "text": seed_text}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(
+        app, ["batch", str(listing), "-o", str(out), "--max-retries", "0", "--no-progress"]
+    )
+    assert res.exit_code == EXIT_SOME_FAILED
+    (rec,) = records(out.read_text(encoding="utf-8"))
+    assert rec["error"]["type"] == "ValidationFailed" and "***" in rec["error"]["message"]
+    for text in (out.read_text(encoding="utf-8"), res.stdout, res.stderr):
+        assert SENTINEL_KEY not in text and "SENTINEL-0123456789" not in text
+    outcome = BatchOutcome(0, "x", error=RuntimeError(f"boom {SENTINEL_KEY}"))
+    outcome.scrub = Summarizer().scrub
+    assert SENTINEL_KEY not in json.dumps(outcome.to_record())
+
+
+def test_jsonl_lists_decode_line_by_line(tmp_path: Path, seed_text: str) -> None:
+    """A BOM is fine; one line that is not UTF-8 fails alone instead of the whole list."""
+    listing = tmp_path / "items.jsonl"
+    good = json.dumps({"id": "a", "text": seed_text}).encode("utf-8")
+    listing.write_bytes(b"\xef\xbb\xbf" + good + b"\n" + b'{"id": "b", "text": "caf\xe9"}\n' + good)
+    items = list(expand_inputs([str(listing)]))
+    assert [i.id for i in items] == ["a", f"{listing}:2", "a"]
+    assert items[0].error is None and items[2].error is None
+    assert items[1].error is not None and "not UTF-8" in str(items[1].error)
+
+
+def test_cli_batch_reads_a_list_with_a_bom_from_stdin(tmp_path: Path, seed_text: str) -> None:
+    data = "\ufeff" + json.dumps({"id": "s1", "text": seed_text}) + "\n"
+    res = CliRunner().invoke(
+        app, ["batch", "-", "--engine", "extractive", "--no-progress"], input=data.encode("utf-8")
+    )
+    assert res.exit_code == 0, res.output
+    assert [r["id"] for r in records(res.stdout)] == ["s1"]
+
+
+def test_cli_batch_reports_a_legacy_encoding(tmp_path: Path, seed_text: str) -> None:
+    path = tmp_path / "cp1252.txt"
+    path.write_bytes(seed_text.replace("\u201c", "\u2018").encode("cp1252", "replace"))
+    res = CliRunner().invoke(app, ["batch", str(path), "--engine", "extractive", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    (rec,) = records(res.stdout)
+    assert any("Windows-1252" in w for w in rec["result"]["meta"]["warnings"])
+    assert "warning" in res.stderr and "Windows-1252" in res.stderr
