@@ -9,6 +9,7 @@ Environment variables: ``SUMMARIZER_ENGINE``, ``SUMMARIZER_MODEL``, ``SUMMARIZER
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -23,6 +24,7 @@ Engine = Literal["auto", "llm", "extractive"]
 MODES: tuple[str, ...] = ("tools", "json_schema", "json", "md_json")
 ENGINES: tuple[str, ...] = ("auto", "llm", "extractive")
 DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_CHUNK_OVERLAP = 200
 OPENAI_URL = "https://api.openai.com/v1"
 NO_ENDPOINT_HELP = (
     "no model endpoint configured: set OPENAI_API_KEY (for OpenAI) or SUMMARIZER_BASE_URL / "
@@ -51,7 +53,7 @@ class Settings:
     token_budget: int | None = None
     max_input_chars: int = 1_000_000  # long articles are chunked; inputs.MAX_BYTES bounds files
     chunk_tokens: int = 6_000  # articles estimated above this are split into chunks this size
-    chunk_overlap: int = 200  # tokens each chunk repeats from the previous one
+    chunk_overlap: int = DEFAULT_CHUNK_OVERLAP  # tokens each chunk repeats from the previous one
     concurrency: int = 8  # articles in flight in a batch
     cache: bool = True
     refresh: bool = False
@@ -153,7 +155,50 @@ _ENV: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
 }
 
 
-def _check(s: Settings) -> Settings:
+# float settings: (flag or variable to name in a message, what a sensible value looks like)
+_FLOATS: dict[str, tuple[str, str]] = {
+    "temperature": ("--temperature / SUMMARIZER_TEMPERATURE", "0.0 to 2.0, e.g. 0"),
+    "top_p": ("SUMMARIZER_TOP_P", "a value in (0, 1], e.g. 1"),
+    "timeout": ("--timeout / SUMMARIZER_TIMEOUT", "seconds, e.g. 60"),
+    "deadline": ("--deadline / SUMMARIZER_DEADLINE", "seconds, e.g. 300"),
+    "retry_max_wait": ("SUMMARIZER_RETRY_MAX_WAIT", "seconds, e.g. 30"),
+}
+
+
+def _port_text(netloc: str) -> str:
+    """The port part of ``[user[:password]@]host[:port]`` as written (never the password)."""
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        return hostport.partition("]")[2].removeprefix(":")
+    return hostport.rpartition(":")[2] if ":" in hostport else ""
+
+
+def _check_base_url(s: Settings) -> None:
+    parts = urlsplit(s.effective_base_url)
+    example = "e.g. http://127.0.0.1:8000/v1 (--base-url or SUMMARIZER_BASE_URL)"
+    bad_port = (
+        f"base URL port {_port_text(parts.netloc)!r} is not valid: use a port from 1 to 65535, "
+        f"{example}"
+    )
+    try:
+        port = parts.port  # ValueError when not a number or out of range
+    except ValueError as exc:
+        raise ConfigError(bad_port) from exc
+    if port == 0:
+        raise ConfigError(bad_port)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base URL {s.endpoint_host!r} is not an http(s) URL: use {example}")
+
+
+def _check(s: Settings, explicit_overlap: bool = True) -> Settings:
+    """Validate ``s``. ``explicit_overlap``: the user chose ``chunk_overlap`` (not the default)."""
+    for name, (where, hint) in _FLOATS.items():
+        value = getattr(s, name)
+        if value is not None and not math.isfinite(value):
+            raise ConfigError(
+                f"{name.replace('_', '-')} must be a finite number, got {value}: set "
+                f"{where} to {hint}"
+            )
     if s.engine not in ENGINES:
         raise ConfigError(f"unknown engine {s.engine!r}: choose one of {', '.join(ENGINES)}")
     if s.mode not in MODES:
@@ -173,21 +218,21 @@ def _check(s: Settings) -> Settings:
             raise ConfigError(f"{name.replace('_', '-')} must be 1 or more, got {getattr(s, name)}")
     if s.chunk_tokens < 400:
         raise ConfigError(f"chunk-tokens must be 400 or more, got {s.chunk_tokens}")
-    if not 0 <= s.chunk_overlap < s.chunk_tokens // 2:
+    # Chunking repeats at most a quarter of a chunk (chunking.LongArticle._split), so the
+    # default overlap fits any chunk size; an overlap the user chose must fit theirs.
+    overlap = s.chunk_overlap if explicit_overlap else min(s.chunk_overlap, s.chunk_tokens // 4)
+    if not 0 <= overlap < s.chunk_tokens // 2:
         raise ConfigError(
-            f"chunk-overlap must be 0 or more and under half of chunk-tokens, got {s.chunk_overlap}"
+            f"chunk-overlap must be 0 or more and under half of chunk-tokens "
+            f"({s.chunk_tokens}), got {s.chunk_overlap}: lower SUMMARIZER_CHUNK_OVERLAP or "
+            "raise SUMMARIZER_CHUNK_TOKENS"
         )
     if s.cache_size_limit <= 0:
         raise ConfigError(f"cache size limit must be positive, got {s.cache_size_limit}")
     if s.token_budget is not None and s.token_budget <= 0:
         raise ConfigError(f"token budget must be positive, got {s.token_budget}")
     if s.base_url is not None:
-        parts = urlsplit(s.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(
-                f"base URL {s.endpoint_host!r} is not an http(s) URL: use e.g. "
-                "http://127.0.0.1:8000/v1"
-            )
+        _check_base_url(s)
     if s.engine == "llm" and not s.has_endpoint:
         raise ConfigError(NO_ENDPOINT_HELP)
     return s
@@ -220,4 +265,9 @@ def resolve_settings(
         elif name == "cache_size_limit" and isinstance(value, str):
             value = parse_size(value)
         values[name] = value
-    return _check(replace(base or Settings(), **values))
+    settings = replace(base or Settings(), **values)
+    # an overlap is the user's choice if given now, or carried over from a base that had one
+    explicit_overlap = "chunk_overlap" in values or (
+        base is not None and base.chunk_overlap != DEFAULT_CHUNK_OVERLAP
+    )
+    return _check(settings, explicit_overlap)

@@ -2,10 +2,11 @@
 
 Retried (``tenacity``; exponential backoff with full jitter, ``Retry-After`` /
 ``retry-after-ms`` honoured up to ``max_wait``, bounded by attempts *and* by a deadline):
-HTTP 408, 409, 429 (except ``insufficient_quota``), 500, 502, 503, 504, timeouts and
-connection errors. Never retried: 400, 401, 403, 404, 422 and anything else another
-attempt cannot fix. The ``openai`` SDK's own retries are off (``max_retries=0``), so this
-is the only transport policy. Validation re-asks are a separate policy (instructor's
+HTTP 408, 409, 429 (except ``insufficient_quota``), 500 (except one saying the prompt
+does not fit the context window), 502, 503, 504, timeouts and connection errors. Never
+retried: 400, 401, 403, 404, 422 and anything else another attempt cannot fix. The
+``openai`` SDK's own retries are off (``max_retries=0``), so this is the only transport
+policy. Validation re-asks are a separate policy (instructor's
 ``max_retries``, see :mod:`summarizer.llm`).
 
 The deadline bounds the wall time of all transport attempts of one model call: each
@@ -38,15 +39,28 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 NEVER_RETRIED = frozenset({400, 401, 403, 404, 422})
 MIN_REQUEST_TIMEOUT = 0.05  # seconds: never send a request with a smaller timeout than this
+# What servers say when the prompt does not fit: OpenAI and vLLM ("This model's maximum
+# context length is N tokens"), vLLM V1 ("... longer than the maximum model length of N"),
+# llama.cpp server ("the request exceeds the available context size"), llama-cpp-python
+# ("Requested tokens (N) exceed context window of M"), Ollama ("input length exceeds the
+# context length").
 _CONTEXT_MARKERS = (
     "context_length_exceeded",
+    "exceed_context_size_error",
     "context length",
     "maximum context",
     "context window",
+    "available context size",
+    "maximum model length",
     "too many tokens",
     "exceeds the context",
     "n_ctx",
 )
+# The error's ``type`` / ``code`` when the server sets one: OpenAI's code, llama.cpp's type.
+_CONTEXT_KINDS = frozenset({"context_length_exceeded", "exceed_context_size_error"})
+# Statuses a context-length rejection comes with: 400 mostly, 413/422 from some proxies, 500
+# from llama-cpp-python (an unformatted ValueError) and some Ollama versions.
+_CONTEXT_STATUSES = frozenset({400, 413, 422, 500})
 _QUOTA_MARKERS = ("insufficient_quota", "exceeded your current quota")
 
 
@@ -78,12 +92,41 @@ def _is_quota(exc: BaseException) -> bool:
     return any(m in text for m in _QUOTA_MARKERS)
 
 
+def _error_kinds(exc: BaseException) -> set[str]:
+    """The lower-cased string ``type`` and ``code`` of an error body (top level or ``error``)."""
+    body = getattr(exc, "body", None)
+    kinds: set[str] = set()
+    if isinstance(body, dict):
+        for part in (body, body.get("error")):
+            if isinstance(part, dict):
+                for key in ("type", "code"):
+                    value = part.get(key)
+                    if isinstance(value, str):
+                        kinds.add(value.strip().lower())
+    return kinds
+
+
+def is_context_length(exc: BaseException) -> bool:
+    """Whether the server rejected the prompt as too long for the model's context window."""
+    if status_of(exc) not in _CONTEXT_STATUSES:
+        return False
+    if _error_kinds(exc) & _CONTEXT_KINDS:
+        return True
+    message = " ".join(_server_message(exc).lower().split())
+    return any(m in message for m in _CONTEXT_MARKERS)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether another attempt could succeed: rate limits, server errors, network trouble."""
+    """Whether another attempt could succeed: rate limits, server errors, network trouble.
+
+    Not a 500 that says the prompt does not fit: the same prompt fails the same way.
+    """
     import openai
 
     if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRY_STATUSES and not _is_quota(exc)
+        return (
+            exc.status_code in RETRY_STATUSES and not _is_quota(exc) and not is_context_length(exc)
+        )
     return isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError))
 
 
@@ -287,7 +330,7 @@ def classify(
     elif isinstance(exc, openai.APIStatusError):
         message = _one_line(redact(_server_message(exc), settings))
         status = exc.status_code
-        if status in (400, 413, 422) and any(m in message.lower() for m in _CONTEXT_MARKERS):
+        if is_context_length(exc):
             err = ContextLengthError(
                 f"the article does not fit the context window of {settings.model!r} "
                 f"(HTTP {status}): use a model with a longer context or a shorter article, "

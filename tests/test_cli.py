@@ -162,3 +162,37 @@ def test_auto_engine_without_model_says_so_and_runs_extractive(seed_path: Path) 
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["meta"]["engine"] == "extractive"
     assert "no model configured" in result.stderr and "SUMMARIZER_BASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (["--timeout", "nan"], {}, "timeout must be a finite number"),
+        (["--deadline", "inf"], {}, "deadline must be a finite number"),
+        (["--temperature", "nan"], {}, "temperature must be a finite number"),
+        ([], {"SUMMARIZER_TIMEOUT": "inf"}, "timeout must be a finite number"),
+        ([], {"SUMMARIZER_RETRY_MAX_WAIT": "nan"}, "retry-max-wait must be a finite number"),
+        (["--base-url", "http://127.0.0.1:99999/v1"], {}, "port '99999'"),
+        (["--base-url", "http://host:abc/v1"], {}, "port 'abc'"),
+        ([], {"SUMMARIZER_BASE_URL": "http://127.0.0.1:99999/v1"}, "port '99999'"),
+    ],
+)
+def test_bad_numbers_and_ports_are_one_line_config_errors(
+    seed_path: Path, args: list[str], env: dict[str, str], says: str
+) -> None:
+    env = {"SUMMARIZER_BASE_URL": "http://127.0.0.1:9/v1", **env}  # closed: never reached
+    cmd = ["summarize", str(seed_path), "--engine", "llm", "--transport-retries", "0", *args]
+    result = runner.invoke(app, cmd, env=env)
+    assert result.exit_code == ConfigError.exit_code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("summarizer: error: ") and says in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_small_chunk_size_from_the_environment_runs(seed_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["summarize", str(seed_path), "--engine", "extractive"],
+        env={"SUMMARIZER_CHUNK_TOKENS": "400"},
+    )
+    assert result.exit_code == 0, result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from summarizer.config import DEFAULT_MODEL, OPENAI_URL, resolve_settings
@@ -76,3 +78,59 @@ def test_endpoint_host_never_carries_credentials() -> None:
 def test_api_key_is_not_in_repr() -> None:
     s = resolve_settings(env={}, api_key="sk-very-secret", base_url="http://127.0.0.1:1/v1")
     assert "sk-very-secret" not in repr(s) and "sk-very-secret" not in str(s)
+
+
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [
+        ("http://127.0.0.1:99999/v1", "99999"),
+        ("http://host:abc/v1", "abc"),
+        ("http://127.0.0.1:0/v1", "0"),
+        ("https://user:secret@host:-1/v1", "-1"),
+        ("http://[::1]:70000/v1", "70000"),
+    ],
+)
+def test_bad_base_url_port_is_a_config_error(url: str, port: str) -> None:
+    for env, flag in (({"SUMMARIZER_BASE_URL": url}, None), ({}, url)):
+        with pytest.raises(ConfigError, match="port") as info:
+            resolve_settings(env=env, base_url=flag)
+        message = str(info.value)
+        assert repr(port) in message and "1 to 65535" in message and "--base-url" in message
+        assert "secret" not in message
+
+
+def test_good_base_url_ports_pass() -> None:
+    for url in ("http://127.0.0.1:65535/v1", "http://[::1]:8080/v1", "https://example.test/v1"):
+        assert resolve_settings(env={}, base_url=url).base_url == url
+
+
+@pytest.mark.parametrize("name", ["timeout", "deadline", "retry_max_wait", "temperature", "top_p"])
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "NaN", "Infinity"])
+def test_non_finite_numbers_are_config_errors(name: str, raw: str) -> None:
+    says = f"{name.replace('_', '-')} must be a finite number"
+    with pytest.raises(ConfigError, match=says):
+        resolve_settings(env={f"SUMMARIZER_{name.upper()}": raw})
+    flag: dict[str, Any] = {name: float(raw)}
+    with pytest.raises(ConfigError, match=says):
+        resolve_settings(env={}, **flag)
+
+
+def test_small_chunk_size_uses_the_clamped_default_overlap() -> None:
+    s = resolve_settings(env={"SUMMARIZER_CHUNK_TOKENS": "400"})
+    assert s.chunk_tokens == 400
+    assert resolve_settings(env={}, chunk_tokens=400).chunk_tokens == 400
+    assert resolve_settings(env={}).with_overrides(chunk_tokens=400).chunk_tokens == 400
+    env = {"SUMMARIZER_CHUNK_TOKENS": "400", "SUMMARIZER_CHUNK_OVERLAP": "150"}
+    assert resolve_settings(env=env).chunk_overlap == 150
+
+
+@pytest.mark.parametrize("overlap", ["400", "1000", "200", "-1"])
+def test_explicit_overlap_too_large_for_the_chunk_size_is_still_an_error(overlap: str) -> None:
+    env = {"SUMMARIZER_CHUNK_TOKENS": "400", "SUMMARIZER_CHUNK_OVERLAP": overlap}
+    with pytest.raises(ConfigError, match="chunk-overlap") as info:
+        resolve_settings(env=env)
+    assert "SUMMARIZER_CHUNK_OVERLAP" in str(info.value)
+    with pytest.raises(ConfigError, match="chunk-overlap"):
+        resolve_settings(env={}, chunk_tokens=400, chunk_overlap=int(overlap))
+    with pytest.raises(ConfigError, match="chunk-overlap"):
+        resolve_settings(env={}, chunk_tokens=400).with_overrides(chunk_overlap=int(overlap))

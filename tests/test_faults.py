@@ -51,8 +51,24 @@ FAST: dict[str, Any] = {
 OPENAI_401 = "Incorrect API key provided: sk-test-************cdef. You can find your API key at"
 
 
-def _err(status: int, message: str, code: str | None = None, **headers: str) -> Reply:
-    return Reply(status, error_body(message, code=code), headers=dict(headers))
+LLAMA_CPP_CONTEXT = {  # llama.cpp server (tools/server), HTTP 400
+    "error": {
+        "code": 400,
+        "message": "the request exceeds the available context size, try increasing it",
+        "type": "exceed_context_size_error",
+    }
+}
+LLAMA_CPP_PYTHON_CONTEXT = "Requested tokens (9000) exceed context window of 4096"
+
+
+def _err(
+    status: int,
+    message: str,
+    code: str | None = None,
+    typ: str = "invalid_request_error",
+    **headers: str,
+) -> Reply:
+    return Reply(status, error_body(message, code=code, typ=typ), headers=dict(headers))
 
 
 def _no_choices(good: Answer) -> dict[str, Any]:
@@ -227,6 +243,78 @@ CASES: list[Fault] = [
             )
         ],
         ContextLengthError, 1, "does not fit the context window of 'fake-model'",
+    ),
+    Fault(  # llama.cpp server: matched by its message and by its error type
+        "400-llama-cpp-context-size",
+        lambda g, b: [Reply(400, LLAMA_CPP_CONTEXT)],
+        ContextLengthError, 1, "does not fit the context window of 'fake-model'",
+    ),
+    Fault(  # newer llama.cpp server wording, with token counts
+        "400-llama-cpp-context-size-counts",
+        lambda g, b: [
+            Reply(
+                400,
+                {"error": {"code": 400, "type": "exceed_context_size_error",
+                           "message": "request (9000 tokens) exceeds the available context "
+                                      "size (4096 tokens), try increasing it",
+                           "n_prompt_tokens": 9000, "n_ctx": 4096}},
+            )
+        ],
+        ContextLengthError, 1, "does not fit the context window of 'fake-model'",
+    ),
+    Fault(  # the error type alone is enough, whatever the message says
+        "400-context-by-error-type",
+        lambda g, b: [
+            Reply(400, {"error": {"code": 400, "message": "prompt rejected",
+                                  "type": "exceed_context_size_error"}})
+        ],
+        ContextLengthError, 1, "does not fit the context window of 'fake-model'",
+    ),
+    Fault(  # ...and so is OpenAI's error code
+        "400-context-by-error-code",
+        lambda g, b: [_err(400, "prompt rejected", "context_length_exceeded")],
+        ContextLengthError, 1, "does not fit the context window of 'fake-model'",
+    ),
+    Fault(  # llama-cpp-python when its formatter rewrote the message to OpenAI's
+        "400-llama-cpp-python-context-window",
+        lambda g, b: [_err(400, LLAMA_CPP_PYTHON_CONTEXT)],
+        ContextLengthError, 1, "does not fit the context window of 'fake-model'",
+    ),
+    Fault(  # llama-cpp-python's raw ValueError is wrapped as a 500: not retried either
+        "500-llama-cpp-python-context-window",
+        lambda g, b: [_err(500, LLAMA_CPP_PYTHON_CONTEXT, typ="internal_server_error")],
+        ContextLengthError, 1, "exceed context window of 4096",
+    ),
+    Fault(  # Ollama (some versions answer 500)
+        "500-ollama-context-length",
+        lambda g, b: [Reply(500, {"error": "the input length exceeds the context length"})],
+        ContextLengthError, 1, "exceeds the context length",
+    ),
+    Fault(
+        "400-vllm-max-model-length",
+        lambda g, b: [
+            _err(
+                400,
+                "The decoder prompt (length 9000) is longer than the maximum model length of "
+                "4096. Make sure that `max_model_len` is no smaller than the number of text "
+                "tokens.",
+                typ="BadRequestError",
+            )
+        ],
+        ContextLengthError, 1, "maximum model length of 4096",
+    ),
+    Fault(
+        "400-vllm-max-context-length",
+        lambda g, b: [
+            _err(
+                400,
+                "This model's maximum context length is 4096 tokens. However, you requested "
+                "2048 output tokens and your prompt contains at least 3000 input tokens, for a "
+                "total of at least 5048 tokens.",
+                typ="BadRequestError",
+            )
+        ],
+        ContextLengthError, 1, "maximum context length is 4096",
     ),
     Fault(
         "400-bad-request",
