@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import re
+import sys
 from typing import Any
 
 import pytest
 
+from summarizer import chunking
 from summarizer.chunking import split_chunks
 from summarizer.core import Summarizer
 from summarizer.grounding import find_span, normalize
@@ -150,6 +153,109 @@ def test_split_handles_a_paragraph_without_breaks() -> None:
     chunks = split_chunks(text, 500, 50)
     assert all(estimate_tokens(c.text) <= 500 for c in chunks)
     assert chunks[-1].end == len(text)
+
+
+def _reference_units(article: str, budget: int) -> list[tuple[int, int, bool]]:
+    """The original (quadratic) sentence splitter: the behaviour the fast one must keep."""
+    units: list[tuple[int, int, bool]] = []
+    for line in re.finditer(r"[^\n]*\S[^\n]*", article):
+        a = line.start() + len(line.group()) - len(line.group().lstrip())
+        b = line.end() - (len(line.group()) - len(line.group().rstrip()))
+        cuts = [a]
+        for m in chunking._BREAK.finditer(article, a, b):
+            if not chunking._ABBREV.search(article[a : m.start() + 1]):
+                cuts.append(m.end())
+        cuts.append(b)
+        first = True
+        for s, e in itertools.pairwise(cuts):
+            e = len(article[:e].rstrip()) if e > s else e
+            if e <= s:
+                continue
+            spans = (
+                [(s, e)]
+                if estimate_tokens(article[s:e]) <= budget
+                else chunking._hard_split(article, s, e, budget)
+            )
+            for ps, pe in spans:
+                units.append((ps, pe, first))
+                first = False
+    return units
+
+
+def _tricky_texts(seed_text: str) -> list[str]:
+    rng = random.Random(11)
+    words = ["Mr.", "Dr.", "U.S.", "E.U.", "No.", "etc.", "vs.", "Inc.", "said.", "it!",
+             "why?", "Smith", "Kyiv", "(ok.)", '"yes."', "\u201cquote.\u201d", "Prof.",
+             "Corp.", "X."]  # fmt: skip
+    random_text = "".join(
+        rng.choice(words) + rng.choice([" ", "  ", "\n", "\n\n", " \t ", "\u00a0 "])
+        for _ in range(3000)
+    )
+    return [
+        seed_text,
+        long_article(seed_text, 3),
+        random_text,
+        random_text.replace("\n", " "),
+        "Mr. Smith met Dr. Jones. They spoke. " * 400,
+        ("x" * 60 + " Dr. Who arrived. ") * 200,  # an abbreviation just inside a long run
+        "".join("z" * k + "Prof. Ann left. Dr. Bo came. " for k in range(40)),  # mid-word
+        "   \n  Lead.  \n\n" + "A sentence here. " * 50 + "   ",
+        ("word " * 3000).strip(),
+        "Lead.\n" + " \t " * 2000 + "\n\n  Body text. More.\u3000\n \u00a0\n",
+    ]
+
+
+@pytest.mark.parametrize("budget", [40, 500, 3000])
+def test_sentence_units_match_the_reference_splitter(seed_text: str, budget: int) -> None:
+    for text in _tricky_texts(seed_text):
+        assert chunking._units(text, budget) == _reference_units(text, budget)
+
+
+class _CountingStr(str):
+    """A str that adds up how many characters are copied out of it by slicing."""
+
+    copied = 0
+
+    def __getitem__(self, key: Any) -> str:
+        piece = str.__getitem__(self, key)
+        _CountingStr.copied += len(piece)
+        return piece
+
+
+class _WindowedAbbrev:
+    """Wraps ``_ABBREV`` to record how much text each abbreviation check looks at."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.windows: list[int] = []
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        self.windows.append(min(endpos, len(string)) - pos)
+        return self.pattern.search(string, pos, endpos)
+
+
+def test_a_long_line_is_split_without_rescanning_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Splitting was quadratic in the length of a line: every sentence-break candidate
+    # sliced (and regex-searched) the line from its start. Count the work, not the time.
+    sentence = "The committee reviewed the budget figures on day 3. Mr. Lee agreed. "
+    article = _CountingStr(sentence * 1500)  # ~100 KB, one line
+    abbrev = _WindowedAbbrev(chunking._ABBREV)
+    monkeypatch.setattr(chunking, "_ABBREV", abbrev)
+    _CountingStr.copied = 0
+    chunks = split_chunks(article, 3000, 200)
+    assert len(abbrev.windows) >= 3000 and max(abbrev.windows) <= 64
+    assert _CountingStr.copied <= 10 * len(article)
+    assert [(c.start, c.end) for c in chunks] == [
+        (c.start, c.end) for c in split_chunks(str(article), 3000, 200)
+    ]
+
+
+def test_a_megabytes_long_line_is_split() -> None:
+    article = "Officials said the plan would be reviewed in the spring. " * 40_000  # 2.3 MB
+    chunks = split_chunks(article, 3000, 200)
+    assert chunks[0].start == 0 and chunks[-1].end == len(article.rstrip())
+    assert all(estimate_tokens(c.text) <= 3000 for c in chunks)
+    assert all(cur.start < prev.end for prev, cur in itertools.pairwise(chunks))
 
 
 def test_long_article_is_chunked_merged_and_grounded(
