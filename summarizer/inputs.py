@@ -32,7 +32,8 @@ from summarizer.errors import InputError
 #: ``max_input_chars`` (1M-character) article; it exists so a wrong path (a log, a dump)
 #: is refused before it is read into memory. Long articles are chunked downstream.
 MAX_BYTES = 4_000_000
-#: An article needs at least this many words (outside boilerplate lines) to be summarized.
+#: An article needs at least this many words (outside boilerplate lines) to be summarized;
+#: each Chinese or Japanese character counts as a word.
 MIN_WORDS = 5
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -57,7 +58,15 @@ _HTML_START = re.compile(
     r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-_WORD = re.compile(r"[^\W\d_]{2,}")
+# Chinese and Japanese are written without spaces: each ideograph or kana counts as a
+# word (a run of them is a sentence, not a word). Hangul, written with spaces between
+# words, counts like letters: a run of two or more.
+_CJK = (
+    "\u3005\u3007\u3021-\u3029\u3038-\u303b"  # 々 〇 and other ideographic marks
+    "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"  # kana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"  # ideographs
+)
+_WORD = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}]{{2,}}")
 _BOILERPLATE_LINE = re.compile(
     r"^(?:[-–—•*|>#]+\s*)?(?:news|home|menu|advertisement|sponsored|share|share this|"
     r"subscribe|sign up|sign in|log in|read more|related|follow us|click here|skip to content|"

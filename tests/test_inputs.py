@@ -195,6 +195,26 @@ def test_short_real_text_is_accepted() -> None:
     assert check_text("Parliament approved the budget on Tuesday.", "x").text.startswith("Parl")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "议会周二批准了预算。",  # Chinese: no spaces, a run of ideographs is many words
+        "国会は火曜日に予算を承認した。",  # Japanese: kanji and kana
+        "- 新闻\n外交部发言人表示，双方将继续谈判。",
+        "국회는 화요일에 내년도 예산안을 최종 승인했다.",  # Korean: words are space-separated
+        "日本の国会は木曜日、新しい法律を可決した。野党は反対した。",
+    ],
+)
+def test_short_cjk_text_is_accepted(text: str) -> None:
+    assert check_text(text, "x").text == text
+
+
+@pytest.mark.parametrize("text", ["- 新闻", "广告", "ニュース", "- News\n广告", "12 34 — 56 。"])
+def test_cjk_boilerplate_is_still_rejected(text: str) -> None:
+    with pytest.raises(InputError, match="no article text"):
+        check_text(text, "x")
+
+
 # -- CLI: one line on stderr and exit code 3, or the right text sent to the model ---------
 
 
