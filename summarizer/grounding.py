@@ -10,6 +10,7 @@ Offsets are reported in the *original* article, so a quote can be highlighted.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from array import array
 from collections.abc import Mapping, Sequence
@@ -28,12 +29,13 @@ _CHAR_MAP = {
 class NormalizedText:
     """``text`` normalized, with ``index[i]`` the offset in the original of ``text[i]``.
 
-    ``text`` is in NFD, built one character at a time: a character here is a base
+    ``text`` is in NFC, built one character at a time: a character here is a base
     letter with the marks that follow it, or a run Unicode composes (Hangul jamo), so
     ``ü`` is one character whether written as U+00FC or as ``u`` + U+0308. All of a
     character's normalized code points map to its start in the original; ``ends`` holds
     its end where that is not ``index[i] + 1``, and ``joined`` the positions that
-    continue the character before them (a match may neither start nor end there).
+    continue a character that has no single composed form (a match may neither start
+    nor end there).
     """
 
     text: str
@@ -50,11 +52,23 @@ class NormalizedText:
 
     def find(self, needle: str) -> int:
         """The first occurrence of ``needle`` in ``text`` that starts and ends on whole
-        characters (``u`` is not found in ``ü``), or -1."""
+        characters (``u`` is not found in ``u`` + U+0308 + U+0316), or -1."""
         pos = self.text.find(needle)
         while pos >= 0 and (pos in self.joined or pos + len(needle) in self.joined):
             pos = self.text.find(needle, pos + 1)
         return pos
+
+
+# Characters copied in runs, without per-character work: each is NFC on its own, is
+# not whitespace, not a combining mark and not folded by _CHAR_MAP (ASCII without the
+# backtick; Latin-1 letters and Latin Extended-A/B; Greek and Cyrillic letters; kana
+# without the combining sound marks; CJK ideographs; Hangul syllables). A test checks it.
+_PLAIN_CHARS = (
+    "!-_a-~\u00c0-\u024f\u0386\u0388-\u03ff\u0400-\u0482\u048a-\u04ff"
+    "\u3040-\u3098\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+)
+_SEGMENT = re.compile(f"([\\s\u200b\ufeff]+)|([{_PLAIN_CHARS}]+)")
+_MAX_MARKS = 30  # Unicode's stream-safe limit: longer runs of marks start a new character
 
 
 def _normalize_char(ch: str) -> str:
@@ -79,78 +93,93 @@ def _composes(char: str, ch: str) -> bool:
     return len(nfc("NFC", char + ch)) < len(nfc("NFC", char)) + len(nfc("NFC", ch))
 
 
+def _attaches(text: str, j: int, start: int) -> bool:
+    """Whether ``text[j]`` belongs to the character that starts at ``text[start]``."""
+    ch = text[j]
+    if ch < "\u0300":  # nothing below U+0300 combines with what precedes it
+        return False
+    if _non_starter(ch):
+        return True
+    if unicodedata.is_normalized("NFC", text[start : j + 1]):  # the fast path
+        return False
+    return _composes(text[start:j], ch)
+
+
 def _char_end(text: str, i: int) -> int:
     """The end of the character starting at ``text[i]``: its marks and what composes onto
-    it follow it (nothing below U+0300 does)."""
-    j = i + 1
-    while j < len(text) and text[j] >= "\u0300":
-        if _non_starter(text[j]):
-            j += 1
-        elif unicodedata.is_normalized("NFC", text[i : j + 1]):  # the fast path
-            break
-        elif _composes(text[i:j], text[j]):
-            j += 1
-        else:
-            break
+    it follow it (at most :data:`_MAX_MARKS` of them)."""
+    j, n = i + 1, len(text)
+    while j < n and j - i <= _MAX_MARKS and _attaches(text, j, i):
+        j += 1
     return j
 
 
 @lru_cache(maxsize=8192)
 def _fold(char: str, fold_case: bool) -> str:
-    """One character (a base and its marks), typography folded, in NFD."""
-    piece = unicodedata.normalize("NFD", "".join(_normalize_char(ch) for ch in char))
-    return unicodedata.normalize("NFD", piece.casefold()) if fold_case else piece
+    """One character (a base and its marks), typography folded, in NFC."""
+    piece = unicodedata.normalize("NFC", "".join(_normalize_char(ch) for ch in char))
+    return unicodedata.normalize("NFC", piece.casefold()) if fold_case else piece
 
 
 def normalize(text: str, fold_case: bool = False) -> NormalizedText:
-    """Fold quote marks, dashes and whitespace runs, decompose (NFD), optionally fold
-    case; keep a map to original offsets."""
+    """Fold quote marks, dashes and whitespace runs, compose (NFC), optionally fold case;
+    keep a map to original offsets.
+
+    Runs of plain characters (most of any article) are copied whole; only the rest is
+    looked at one character (a base and its marks) at a time.
+    """
     out: list[str] = []
-    index: list[int] = []
+    index = array("q")
     ends: dict[int, int] = {}
     joined: set[int] = set()
+    size = 0  # len("".join(out))
     pending_space = -1
     i, n = 0, len(text)
     while i < n:
-        raw = text[i]
-        if raw.isspace() or raw in "\u00a0\u200b\ufeff":
-            if raw not in "\u200b\ufeff" and pending_space < 0:  # zero-width: dropped
-                pending_space = i
-            i += 1
+        m = _SEGMENT.match(text, i)
+        if m is not None and m.lastindex == 1:  # whitespace (zero-width ones are dropped)
+            run = m.group(1)
+            if pending_space < 0 and run.strip("\u200b\ufeff"):
+                pending_space = i + len(run) - len(run.lstrip("\u200b\ufeff"))
+            i = m.end()
             continue
         if pending_space >= 0:
             if out:
                 out.append(" ")
                 index.append(pending_space)
+                size += 1
             pending_space = -1
-        j = _char_end(text, i)
-        if j == i + 1 and raw < "\u00c0":  # the common case: one code point, no marks
-            out.append(_CHAR_MAP.get(raw, raw).casefold() if fold_case else _CHAR_MAP.get(raw, raw))
-            index.append(i)
-            i = j
-            continue
-        piece = _fold(text[i:j], fold_case)
-        if j == i + 1 and len(piece) == 1:
+        if m is not None:
+            end = m.end()
+            if end < n and _attaches(text, end, end - 1):
+                end -= 1  # the last letter takes marks: it goes the long way
+            run = text[i:end].casefold() if fold_case else text[i:end]
+            if len(run) == end - i:  # casefold kept the length ("ß" does not): copy it
+                out.append(run)
+                index.extend(range(i, end))
+                size += len(run)
+                i = end
+                if end == m.end():
+                    continue
+        stop = max(i + 1, m.end() if m is not None else 0)
+        while i < stop:  # the long way: one character (a base and its marks) at a time
+            j = _char_end(text, i)
+            piece = _fold(text[i:j], fold_case)
             out.append(piece)
-            index.append(i)
+            for k in range(len(piece)):
+                index.append(i)
+                if j > i + 1:
+                    ends[size + k] = j
+                    if k:  # no single composed form: a match may not split it
+                        joined.add(size + k)
+            size += len(piece)
             i = j
-            continue
-        # "…" folds to three separate dots; anything else is one character.
-        whole = j == i + 1 and raw == "\u2026"
-        for k, ch in enumerate(piece):
-            if k and not whole:
-                joined.add(len(out))
-            if j > i + 1:
-                ends[len(out)] = j
-            out.append(ch)
-            index.append(i)
-        i = j
-    return NormalizedText("".join(out), array("q", index), len(text), ends, frozenset(joined))
+    return NormalizedText("".join(out), index, len(text), ends, frozenset(joined))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)
 def normalized(text: str, fold_case: bool = False) -> NormalizedText:
-    """Cached :func:`normalize` (articles are matched against many quotes)."""
+    """Cached :func:`normalize` (an article is matched against many quotes and names)."""
     return normalize(text, fold_case)
 
 

@@ -8,11 +8,13 @@ slice the original article, and an accent must still count as part of the wordin
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 
 import pytest
 
+from summarizer import grounding
 from summarizer.grounding import contains_name, find_span, normalize
 from summarizer.schema import ArticleSummary
 
@@ -126,3 +128,38 @@ def test_schema_grounds_nfc_answer_in_nfd_article(
             assert _nfc(article[ev.start : ev.end]).replace("’", "'") == _nfc(ev.quote).replace(
                 "’", "'"
             )
+
+
+def test_plain_characters_need_no_per_character_work() -> None:
+    """Every character copied in runs really is final: NFC on its own, not whitespace,
+    not a combining mark, not folded. (The whole code space is checked.)"""
+    plain = re.compile(f"[{grounding._PLAIN_CHARS}]")
+    for code in range(0x110000):
+        ch = chr(code)
+        if plain.match(ch):
+            assert unicodedata.normalize("NFC", ch) == ch, hex(code)
+            assert not ch.isspace() and not grounding._non_starter(ch), hex(code)
+            assert ch not in grounding._CHAR_MAP and ch != "\u2026", hex(code)
+        assert bool(re.match(r"\s", ch)) == ch.isspace(), hex(code)  # _SEGMENT's \s
+
+
+@pytest.mark.parametrize(
+    "word", ["Zelenskyy", "Müller", "Ελλάδα", "Киев", "정부는", "北朝鮮", "ロシア"]
+)
+def test_running_text_is_copied_in_runs(word: str) -> None:
+    """Long articles stay fast: plain letters never take the one-character-at-a-time path
+    (counted through its cache, not timed); marks and folded typography do."""
+    text = " ".join([word] * 2000) + " \u201cquoted\u201d \u2014 caf\u0065\u0301"
+    grounding._fold.cache_clear()
+    norm = normalize(text)
+    info = grounding._fold.cache_info()
+    assert info.hits + info.misses == 4  # the two quote marks, the dash and "e" + U+0301
+    assert norm.text.endswith('"quoted" - caf\u00e9')
+    assert normalize(text, fold_case=True).text == norm.text.casefold()
+
+
+def test_a_long_run_of_marks_is_cut_into_bounded_characters() -> None:
+    text = "a" + "\u0301\u0316" * 5000 + " end"
+    norm = normalize(text)
+    assert norm.text.endswith(" end") and find_span(text, "end") == (len(text) - 3, len(text))
+    assert max(end - norm.index[pos] for pos, end in norm.ends.items()) <= 31

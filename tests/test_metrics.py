@@ -144,3 +144,10 @@ def test_open_question_needs_half_the_keywords() -> None:
     assert question_matched(predicted, ["Russia", "confirm", "troops"]) is False  # 1 of 3
     assert question_matched(predicted, ["NATO", "invitation"]) is False
     assert question_matched(predicted, []) is False
+
+
+def test_fact_terms_keep_their_accents() -> None:
+    """Folding typography is not folding letters: "cafe" is not "café", "u" is not "ü"."""
+    assert not fact_covered("the café in Málaga", ["cafe"])
+    assert fact_covered("the cafe\u0301 in Málaga", ["café", "málaga"])
+    assert not fact_covered("Müller", ["mu"])
