@@ -174,8 +174,11 @@ def _port_text(netloc: str) -> str:
 
 
 def _check_base_url(s: Settings) -> None:
-    parts = urlsplit(s.effective_base_url)
     example = "e.g. http://127.0.0.1:8000/v1 (--base-url or SUMMARIZER_BASE_URL)"
+    try:
+        parts = urlsplit(s.effective_base_url)
+    except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 address
+        raise ConfigError(f"base URL is not a valid URL ({exc}): use {example}") from exc
     bad_port = (
         f"base URL port {_port_text(parts.netloc)!r} is not valid: use a port from 1 to 65535, "
         f"{example}"

@@ -134,3 +134,8 @@ def test_explicit_overlap_too_large_for_the_chunk_size_is_still_an_error(overlap
         resolve_settings(env={}, chunk_tokens=400, chunk_overlap=int(overlap))
     with pytest.raises(ConfigError, match="chunk-overlap"):
         resolve_settings(env={}, chunk_tokens=400).with_overrides(chunk_overlap=int(overlap))
+
+
+def test_a_malformed_base_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="not a valid URL"):
+        resolve_settings(base_url="http://[::1/v1")
