@@ -91,6 +91,7 @@ class PlainReporter:
 
     def note(self, text: str) -> None:
         self.stream.write(f"summarizer: note: {text}\n")
+        self.stream.flush()
 
     def close(self) -> None:
         pass
@@ -164,6 +165,12 @@ def _pending(
         yield item
 
 
+def _flush(notes: list[str], reporter: Reporter) -> None:
+    """Report the duplicate ids met while reading the inputs so far."""
+    while notes:
+        reporter.note(notes.pop(0))
+
+
 def _count(inputs: list[str], skip: set[str]) -> int | None:
     """How many articles will run (None when reading stdin): for the progress total/ETA."""
     if "-" in inputs:
@@ -202,8 +209,7 @@ def run_command(
         async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
             writer.write(outcome)
             tally.add(outcome)
-            while notes:  # duplicate ids met while reading the inputs
-                reporter.note(notes.pop(0))
+            _flush(notes, reporter)
             reporter.update(outcome, tally)
 
     with ExitStack() as stack:
@@ -219,6 +225,7 @@ def run_command(
             asyncio.run(main(JsonlWriter(stream), reporter))
         except KeyboardInterrupt:
             interrupted = True
+        _flush(notes, reporter)  # found after the last outcome, or with nothing to run
     err.write(tally.line(interrupted) + "\n")
     err.flush()
     if interrupted:

@@ -312,6 +312,10 @@ def test_cli_batch_duplicate_ids_are_kept_apart_and_resumed(
     assert len(llm_env.requests) == 3  # a.txt once (listed twice), x#2, x#3
     assert "[3/3]" in res.stderr and "1 skipped" in res.stderr
     assert "renamed x#2" in res.stderr and "listed twice" in res.stderr
+    # nothing left to run: the notes are still given
+    res = CliRunner().invoke(app, [*args, "--no-cache", "--no-progress", "--resume"])
+    assert res.exit_code == 0 and len(llm_env.requests) == 3 and "4 skipped" in res.stderr
+    assert "renamed x#2" in res.stderr and "listed twice" in res.stderr
 
 
 def test_batch_error_lines_never_carry_the_key(
