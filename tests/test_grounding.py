@@ -163,3 +163,16 @@ def test_a_long_run_of_marks_is_cut_into_bounded_characters() -> None:
     norm = normalize(text)
     assert norm.text.endswith(" end") and find_span(text, "end") == (len(text) - 3, len(text))
     assert max(end - norm.index[pos] for pos, end in norm.ends.items()) <= 31
+
+
+def test_the_case_folded_form_reuses_the_plain_one() -> None:
+    """Names are matched case-folded; that costs no second pass over the article unless
+    folding moves characters ("ß" -> "ss"), and both ways give the same result."""
+    article = "Jürgen MÜLLER of the Ελλάδα desk said \u201cfine\u201d \u2014 caf\u0065\u0301."
+    grounding.normalized.cache_clear()
+    folded = grounding.normalized(article, fold_case=True)
+    assert folded.index is grounding.normalized(article).index  # shared, not rebuilt
+    assert folded == normalize(article, fold_case=True)
+    sharp = "Die Straße in Köln"
+    assert grounding.normalized(sharp, fold_case=True) == normalize(sharp, fold_case=True)
+    assert contains_name(sharp, "STRASSE") and contains_name(article, "jürgen müller")
