@@ -113,7 +113,7 @@ def bench_cli(url: str, tmp: Path, n: int) -> None:
 def bench_overhead(url: str, n: int, latency: float = 0.0) -> None:
     import openai
 
-    from summarizer.core import Summarizer
+    from summarizer.api import Summarizer
 
     text = SEED.read_text(encoding="utf-8")
     s = Summarizer(base_url=url, api_key="sk-bench", cache=False)
@@ -152,7 +152,7 @@ def bench_overhead(url: str, n: int, latency: float = 0.0) -> None:
 
 
 def bench_batch(url: str, latency: float, articles: int, concurrency: int) -> None:
-    from summarizer.core import Summarizer
+    from summarizer.api import Summarizer
 
     seed = SEED.read_text(encoding="utf-8")
     s = Summarizer(base_url=url, api_key="sk-bench", cache=False)
@@ -174,7 +174,7 @@ def bench_batch(url: str, latency: float, articles: int, concurrency: int) -> No
 
 def bench_prompt() -> None:
     from benchmarks.fakeserve import seed_answer
-    from summarizer.core import Summarizer
+    from summarizer.api import Summarizer
     from summarizer.tokens import count_tokens, has_exact_counter
     from tests.fakeserver import FakeOpenAI, completion
 

@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    from summarizer.extractive import extract
+    from summarizer.engines.extractive.engine import extract
 
     import_ms = (time.perf_counter() - start) * 1000
     files = args.files or sorted((ROOT / "evals" / "articles").glob("*.txt"))
@@ -58,7 +58,7 @@ def main() -> None:
     texts["<built ~1000 words>"] = "\n\n".join(built)
 
     print(
-        f"import summarizer.extractive: {import_ms:.1f} ms; first call (lazy imports): "
+        f"import the extractive engine: {import_ms:.1f} ms; first call (lazy imports): "
         f"{first_ms:.1f} ms; corpus {len(words)} words"
     )
     print(f"{'article':45} {'words':>6} {'ms':>8} {'ms/1000w':>9}")

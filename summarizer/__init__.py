@@ -20,8 +20,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from summarizer.api import Summarizer, summarize
     from summarizer.config import Settings
-    from summarizer.core import Summarizer, summarize
     from summarizer.result import RunMeta, SummaryResult
     from summarizer.schema import ArticleSummary
 
@@ -30,8 +30,8 @@ _LAZY = {
     "RunMeta": "summarizer.result",
     "SummaryResult": "summarizer.result",
     "Settings": "summarizer.config",
-    "Summarizer": "summarizer.core",
-    "summarize": "summarizer.core",
+    "Summarizer": "summarizer.api",
+    "summarize": "summarizer.api",
 }
 
 

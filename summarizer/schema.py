@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +28,7 @@ from pydantic import (
 )
 
 from summarizer.grounding import contains_name, find_span
+from summarizer.sentences import is_one_sentence
 
 ActorType = Literal["person", "organization", "country", "group"]
 Position = Literal["support", "oppose", "concern", "deny", "claim", "neutral"]
@@ -40,11 +40,6 @@ MAX_ACTORS = 25
 MAX_STANCES = 30
 MAX_QUESTIONS = 10
 MAX_EVIDENCE = 4
-
-_ABBREV = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|Prof|Inc|Corp|Co|Ltd|vs|etc|U\.S|U\.K|U\.N|E\.U)\.$"
-)
-_SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z\u201c\"])")
 
 
 def _bounded(value: str, field: str, low: int, high: int) -> str:
@@ -287,9 +282,8 @@ class ArticleSummary(_Model):
     @classmethod
     def _one_sentence(cls, v: str) -> str:
         v = _bounded(v, "tldr", 10, 350)
-        for m in _SENTENCE_BREAK.finditer(v):
-            if not _ABBREV.search(v[: m.start() + 1]):
-                raise ValueError("tldr must be exactly one sentence; move the rest into `summary`")
+        if not is_one_sentence(v):
+            raise ValueError("tldr must be exactly one sentence; move the rest into `summary`")
         return v
 
     @field_validator("summary")

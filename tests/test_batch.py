@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from summarizer.api import Summarizer
 from summarizer.batch import BatchItem, BatchOutcome, expand_inputs
 from summarizer.cli import app
-from summarizer.core import Summarizer
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 from tests.conftest import SENTINEL_KEY
 from tests.fakeserver import FakeOpenAI, Reply, error_body

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import summarizer.core
+import summarizer.api
 import summarizer.schema
+from summarizer.api import Summarizer, summarize
 from summarizer.cache import (
     KEY_VERSION,
     ResultCache,
@@ -32,7 +33,6 @@ from summarizer.cache import (
 )
 from summarizer.cli import app
 from summarizer.config import parse_size, resolve_settings
-from summarizer.core import Summarizer, summarize
 from summarizer.errors import ConfigError, ProviderError, ValidationFailed
 from tests.conftest import ROOT, SENTINEL_KEY
 from tests.fakeserver import FakeOpenAI, Reply, completion, error_body
@@ -255,7 +255,7 @@ def test_a_schema_change_misses(
 ) -> None:
     llm_env.push(completion(good_answer), completion(good_answer))
     Summarizer().summarize(seed_text)
-    for module in (summarizer.core, summarizer.schema):
+    for module in (summarizer.api, summarizer.schema):
         monkeypatch.setattr(module, "schema_hash", lambda: "0123456789abcdef")
     result = Summarizer().summarize(seed_text)
     assert result.meta.cache_hit is False and len(llm_env.requests) == 2
@@ -301,7 +301,7 @@ def test_cache_dir_argument_wins_over_env(
 def test_extractive_engine_is_not_cached(seed_text: str, cdir: Path) -> None:
     """Deterministic and ~ms fast: caching would cost more than it saves, and could serve
     a result of older extractive code (its code is not part of any key)."""
-    pytest.importorskip("summarizer.extractive").extract  # noqa: B018
+    pytest.importorskip("summarizer.engines.extractive.engine").extract  # noqa: B018
     s = Summarizer(engine="extractive")
     first, second = s.summarize(seed_text), s.summarize(seed_text)
     assert (first.meta.cache_hit, second.meta.cache_hit) == (False, False)

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from summarizer import chunking
-from summarizer.chunking import split_chunks
-from summarizer.core import Summarizer
+from summarizer import sentences
+from summarizer.engines.llm import chunked as chunking
+from summarizer.api import Summarizer
+from summarizer.engines.llm.chunked import split_chunks
+from summarizer.engines.llm.merge import merge_actors, merge_questions
 from summarizer.grounding import find_span, normalize
-from summarizer.merge import merge_actors, merge_questions
 from summarizer.schema import ArticleSummary
 from summarizer.tokens import count_tokens, estimate_tokens
 from tests.fakeserver import FakeOpenAI, Reply, error_body
@@ -162,8 +163,8 @@ def _reference_units(article: str, budget: int) -> list[tuple[int, int, bool]]:
         a = line.start() + len(line.group()) - len(line.group().lstrip())
         b = line.end() - (len(line.group()) - len(line.group().rstrip()))
         cuts = [a]
-        for m in chunking._BREAK.finditer(article, a, b):
-            if not chunking._ABBREV.search(article[a : m.start() + 1]):
+        for m in sentences.SENTENCE_BREAK.finditer(article, a, b):
+            if not sentences.ABBREVIATION.search(article[a : m.start() + 1]):
                 cuts.append(m.end())
         cuts.append(b)
         first = True
@@ -239,8 +240,8 @@ def test_a_long_line_is_split_without_rescanning_it(monkeypatch: pytest.MonkeyPa
     # sliced (and regex-searched) the line from its start. Count the work, not the time.
     sentence = "The committee reviewed the budget figures on day 3. Mr. Lee agreed. "
     article = _CountingStr(sentence * 1500)  # ~100 KB, one line
-    abbrev = _WindowedAbbrev(chunking._ABBREV)
-    monkeypatch.setattr(chunking, "_ABBREV", abbrev)
+    abbrev = _WindowedAbbrev(sentences.ABBREVIATION)
+    monkeypatch.setattr(sentences, "ABBREVIATION", abbrev)
     _CountingStr.copied = 0
     chunks = split_chunks(article, 3000, 200)
     assert len(abbrev.windows) >= 3000 and max(abbrev.windows) <= 64

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.core import Summarizer
+from summarizer.api import Summarizer
 from summarizer.tokens import estimate_tokens
 from tests.fakeserver import FakeOpenAI, Reply
 from tests.routing import answer, article_of, route, tool_of

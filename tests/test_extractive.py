@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.extractive import extract
+from summarizer.engines.extractive.engine import extract
 from summarizer.grounding import contains_name, find_span
 from summarizer.schema import ArticleSummary
 
@@ -227,7 +227,7 @@ def test_said_takes_its_position_from_cue_words(sentence: str, position: str) ->
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, summarizer.extractive; "
+        "import sys, summarizer.engines.extractive.engine; "
         "print(any(m in sys.modules for m in ('pycountry', 'sentencex')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

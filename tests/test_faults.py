@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from summarizer.api import Summarizer
 from summarizer.cache import ResultCache
 from summarizer.cli import app
-from summarizer.core import Summarizer
 from summarizer.errors import (
     AuthenticationError,
     BudgetExceeded,
@@ -560,7 +560,7 @@ def test_deadline_flag_and_env_reach_the_settings(seed_path: Path, fake: FakeOpe
 
 def test_openai_sdk_retries_are_off() -> None:
     from summarizer.config import resolve_settings
-    from summarizer.llm import _client_kwargs
+    from summarizer.engines.llm.engine import _client_kwargs
 
     kwargs = _client_kwargs(resolve_settings(base_url="http://127.0.0.1:9/v1"))
     assert kwargs["max_retries"] == 0
@@ -647,7 +647,7 @@ class _Exc(Exception):
     ],
 )
 def test_retry_after_parsing(headers: dict[str, str], expected: float | None) -> None:
-    from summarizer.transport import retry_after
+    from summarizer.engines.llm.transport import retry_after
 
     assert retry_after(_Exc(headers)) == expected
 
@@ -655,7 +655,7 @@ def test_retry_after_parsing(headers: dict[str, str], expected: float | None) ->
 def test_retry_after_http_date_in_the_future() -> None:
     import email.utils
 
-    from summarizer.transport import retry_after
+    from summarizer.engines.llm.transport import retry_after
 
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     wait = retry_after(_Exc({"retry-after": when}))

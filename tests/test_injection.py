@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.core import Summarizer
+from summarizer.api import Summarizer
 from summarizer.prompts import load_prompts, neutralize
 from tests.conftest import SENTINEL_KEY
 from tests.fakeserver import FakeOpenAI, completion

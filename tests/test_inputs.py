@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer import inputs
+from summarizer.api import Summarizer
 from summarizer.cli import app
-from summarizer.core import Summarizer
 from summarizer.errors import InputError
 from summarizer.inputs import MAX_BYTES, Article, check_text, parse_bytes, read_article
 from tests.conftest import SENTINEL_KEY

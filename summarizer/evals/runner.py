@@ -169,7 +169,7 @@ class _LLMRun:
 
     def summarize(self, item: GoldItem) -> tuple[Any, str | None, dict[str, Any]]:
         """(summary or None, error, cost) for one article."""
-        from summarizer.core import Summarizer
+        from summarizer.api import Summarizer
 
         start = len(self.proxy.exchanges)
         summary, error = None, None
@@ -262,7 +262,7 @@ def run_eval(
 
 
 def _extractive(item: GoldItem) -> tuple[Any, str | None, dict[str, Any]]:
-    from summarizer.core import Summarizer
+    from summarizer.api import Summarizer
 
     summarizer = Summarizer(engine="extractive", cache=False)
     try:

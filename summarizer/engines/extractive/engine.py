@@ -12,10 +12,19 @@ from __future__ import annotations
 
 import re
 
-from summarizer import textutil as tu
-from summarizer.actors import Actors, find_mentions
+from summarizer.engines.extractive.actors import Actors, find_mentions
+from summarizer.engines.extractive.ranking import clauses, content_terms, rank, trim_clause
+from summarizer.engines.extractive.stances import find_stances, open_questions
 from summarizer.schema import MAX_ACTORS, ArticleSummary
-from summarizer.stances import find_stances, open_questions
+from summarizer.sentences import (
+    Sentence,
+    detect_title,
+    first_sentence,
+    fold,
+    is_one_sentence,
+    split_sentences,
+    strip_dateline,
+)
 
 
 def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str, str]:
@@ -31,27 +40,27 @@ def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str
             continue
         if act.type == "person":
             last = act.name.split()[-1]
-            solo = len(re.findall(r"(?<![\w-])" + re.escape(tu.fold(last)) + r"(?![\w-])", text))
-            if solo > len(re.findall(re.escape(tu.fold(act.name)), text)):
+            solo = len(re.findall(r"(?<![\w-])" + re.escape(fold(last)) + r"(?![\w-])", text))
+            if solo > len(re.findall(re.escape(fold(act.name)), text)):
                 act.aliases.append(last)
             act.role = act.role or (
                 "quoted in the article" if key in speaking else "named in the article"
             )
         labels = [
-            a for a in dict.fromkeys([act.name, *act.aliases]) if tu.fold(a).casefold() not in used
+            a for a in dict.fromkeys([act.name, *act.aliases]) if fold(a).casefold() not in used
         ]
         if not labels or labels[0] != act.name or len(kept) >= MAX_ACTORS:
             continue
         act.aliases = labels[1:9]
-        used.update(tu.fold(a).casefold() for a in labels)
+        used.update(fold(a).casefold() for a in labels)
         kept[key] = act.name
     return kept
 
 
-def _pick_text(sentences: list[tu.Sentence], scores: list[float]) -> tuple[str, str, list[str]]:
+def _pick_text(sentences: list[Sentence], scores: list[float]) -> tuple[str, str, list[str]]:
     usable = [s for s in sentences if not s.boilerplate and len(s.words) >= 4] or sentences
-    ranked: list[tu.Sentence] = []
-    terms = {s.index: tu.content_terms(s.text) for s in usable}
+    ranked: list[Sentence] = []
+    terms = {s.index: content_terms(s.text) for s in usable}
     for s in sorted(usable, key=lambda s: (-scores[s.index], s.index)):
         mine = terms[s.index]
         if all(
@@ -60,24 +69,24 @@ def _pick_text(sentences: list[tu.Sentence], scores: list[float]) -> tuple[str, 
             ranked.append(s)
             if len(ranked) >= 8:
                 break
-    clean = {s.index: tu.strip_dateline(s.text) for s in usable}
+    clean = {s.index: strip_dateline(s.text) for s in usable}
     full = {i: t if t[-1:] in ".!?\"'”’" else t + "." for i, t in clean.items()}
     tldr = ""
     for s in sorted(ranked, key=lambda s: s.text[:1] in "\"“'‘"):
-        candidate = tu.trim_clause(clean[s.index], 350)
-        if tu.is_one_sentence(candidate) and len(candidate) >= 10:
+        candidate = trim_clause(clean[s.index], 350)
+        if is_one_sentence(candidate) and len(candidate) >= 10:
             tldr = candidate
             break
-    tldr = tldr or tu.trim_clause(tu.first_sentence(clean[ranked[0].index]), 350) if ranked else ""
+    tldr = tldr or trim_clause(first_sentence(clean[ranked[0].index]), 350) if ranked else ""
     chosen = sorted(ranked[:4], key=lambda s: s.index)
     while len(chosen) > 1 and len(" ".join(full[s.index] for s in chosen)) > 1500:
         chosen.remove(min(chosen, key=lambda s: scores[s.index]))
-    summary = tu.trim_clause(" ".join(full[s.index] for s in chosen), 1500)
-    points = [tu.trim_clause(clean[s.index], 300) for s in ranked[:5]]
+    summary = trim_clause(" ".join(full[s.index] for s in chosen), 1500)
+    points = [trim_clause(clean[s.index], 300) for s in ranked[:5]]
     for s in ranked[:3]:
         if len(points) >= 3:
             break
-        points += [c for c in tu.clauses(clean[s.index]) if c not in points]
+        points += [c for c in clauses(clean[s.index]) if c not in points]
     while len(points) < 3 and points:
         half = points[0].split()
         points.append(" ".join(half[len(half) // 2 :]) if len(half) > 3 else points[0])
@@ -87,16 +96,16 @@ def _pick_text(sentences: list[tu.Sentence], scores: list[float]) -> tuple[str, 
 def extract(article: str, *, title: str | None = None) -> ArticleSummary:
     """Deterministic, offline, no model; returns an ArticleSummary validated with
     context={"article": article}."""
-    found_title, body = tu.detect_title(article)
+    found_title, body = detect_title(article)
     if title is not None and article.lstrip().startswith(title.strip()) and found_title is None:
         body = article.find(title.strip()) + len(title.strip())
-    sentences = tu.split_sentences(article, body)
+    sentences = split_sentences(article, body)
     if not sentences:
-        sentences = tu.split_sentences(article, 0)
-    scores = tu.rank(sentences, title or found_title)
+        sentences = split_sentences(article, 0)
+    scores = rank(sentences, title or found_title)
     tldr, summary, points = _pick_text(sentences, scores)
     if len(summary) < 20:
-        summary = tu.trim_clause(" ".join(article.split()), 1500)
+        summary = trim_clause(" ".join(article.split()), 1500)
     finder = Actors(article, sentences)
     finder.scan()
     mentions = find_mentions(finder)

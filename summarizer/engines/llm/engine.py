@@ -23,6 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from summarizer.engines.llm.transport import (
+    RetryPolicy,
+    classify,
+    not_json_error,
+    redact,
+    retrying_call,
+    retrying_call_async,
+)
 from summarizer.errors import (
     BudgetExceeded,
     ProviderError,
@@ -31,14 +39,6 @@ from summarizer.errors import (
     ValidationFailed,
 )
 from summarizer.schema import ArticleSummary, grounded_in
-from summarizer.transport import (
-    RetryPolicy,
-    classify,
-    not_json_error,
-    redact,
-    retrying_call,
-    retrying_call_async,
-)
 
 if TYPE_CHECKING:
     from summarizer.config import Settings

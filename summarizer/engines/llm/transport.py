@@ -7,7 +7,7 @@ does not fit the context window), 502, 503, 504, timeouts and connection errors.
 retried: 400, 401, 403, 404, 422 and anything else another attempt cannot fix. The
 ``openai`` SDK's own retries are off (``max_retries=0``), so this is the only transport
 policy. Validation re-asks are a separate policy (instructor's
-``max_retries``, see :mod:`summarizer.llm`).
+``max_retries``, see :mod:`summarizer.engines.llm.engine`).
 
 The deadline bounds the wall time of all transport attempts of one model call: each
 request's timeout is cut to the time left, and a backoff sleep that would cross the

@@ -12,11 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from summarizer import textutil as tu
+from summarizer.engines.extractive.lexicon import (
+    CAPITALS,
+    GOV_NOUNS,
+    VERB,
+    Tok,
+    chunks,
+    country_names,
+    country_of_demonym,
+    tokens,
+    word_set,
+)
+from summarizer.sentences import Sentence, fold
 
 # --- name lexicon ------------------------------------------------------------------------
 
-_TITLES = tu.word_set(
+_TITLES = word_set(
     "president minister secretary-general secretary leader chancellor premier mayor judge "
     "governor senator dr. coach manager director executive officer spokeswoman spokesman "
     "spokesperson lawmaker chairman chairwoman chair ambassador general commander king queen "
@@ -24,26 +35,26 @@ _TITLES = tu.word_set(
     "analyst founder counterpart investigator scientist specialist geochemist epidemiologist "
     "head captain striker rider gen. sen. gov. rep. mp deputy"
 )
-_ROLE_MODS = tu.word_set(
+_ROLE_MODS = word_set(
     "state team company foreign chief vice executive deputy rival opposition former acting "
     "senior union health defence defense interior finance prime top interim club its her his "
     "their the a an co-lead lead principal fisheries threat planetary infectious"
 )
-_ORG_WORDS = tu.word_set(
+_ORG_WORDS = word_set(
     "service commission agency union association council ministry group co. inc. corp. ltd. "
     "labs partners center centre university institute authority court federation organization "
     "organisation party bank fund committee assembly department office transit terminals "
     "securities biologics movement exchange police army navy company board foundation alliance "
     "network forum ngo nato"
 )
-_OUTLETS = tu.word_set(
+_OUTLETS = word_set(
     "politico reuters ap afp bbc cnn bloomberg nbc cbs abc fox news associated press guardian "
     "financial times new york times washington post wall street journal al jazeera le monde "
     "yonhap interfax tass kyodo xinhua axios"
 )
 _OUTLET_CUE = re.compile(r"(?:newspaper|daily|paper|outlet|broadcaster|magazine|tabloid) $")
-_KNOWN_ORGS = tu.word_set("NATO UN EU WHO IMF OPEC ASEAN IAEA ICC ICJ FBI CIA WTO OSCE AU")
-_CALENDAR = tu.word_set(
+_KNOWN_ORGS = word_set("NATO UN EU WHO IMF OPEC ASEAN IAEA ICC ICJ FBI CIA WTO OSCE AU")
+_CALENDAR = word_set(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May "
     "June July August September October November December"
 )
@@ -61,7 +72,7 @@ _GROUP = re.compile(
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 
 
-def _role_before(toks: list[tu.Tok], idx: int, text: str) -> str:
+def _role_before(toks: list[Tok], idx: int, text: str) -> str:
     """Title words and modifiers right before token ``idx`` ('Ukrainian Foreign Minister')."""
     j = idx
     while j > 0 and idx - j < 6:
@@ -107,13 +118,13 @@ class Act:
 class Actors:
     """Finds the actors of one article and where they are mentioned."""
 
-    def __init__(self, article: str, sentences: list[tu.Sentence]) -> None:
+    def __init__(self, article: str, sentences: list[Sentence]) -> None:
         self.orig = article
-        self.text = tu.fold(article)
+        self.text = fold(article)
         self.sentences = sentences
         self.lower = set(re.findall(r"\b[a-z]\w*", self.text))
         self.acts: dict[str, Act] = {}
-        self.countries = tu.country_names()
+        self.countries = country_names()
         self.pending: list[str] = []
         self.names: list[str] = []
 
@@ -126,19 +137,19 @@ class Actors:
 
     def country_of(self, words: str) -> str | None:
         hit = self.countries.get(words)
-        return hit[0] if hit else tu.CAPITALS.get(words)
+        return hit[0] if hit else CAPITALS.get(words)
 
     def scan(self) -> None:
         for s in self.sentences:
-            toks = tu.tokens(self.text, s.start, s.end)
-            for c in tu.chunks(toks, self.text, s.start, self.lower):
+            toks = tokens(self.text, s.start, s.end)
+            for c in chunks(toks, self.text, s.start, self.lower):
                 self._classify(c, toks, s)
             for m in _GROUP.finditer(self.text[s.start : s.end]):
                 skip = re.match(r"(?:which |the |and )?", m.group(1))
                 start = s.start + m.start(1) + (skip.end() if skip else 0)
                 name = self.orig[start : s.start + m.end(1)]
                 if not name.endswith("officials") or "'s" in m.group(1):
-                    self.add("g:" + tu.fold(name).casefold(), name, "group", "collective actor")
+                    self.add("g:" + fold(name).casefold(), name, "group", "collective actor")
         people = {a.name.split()[-1] for a in self.acts.values() if a.type == "person"}
         for name in self.pending:
             full = [n for n in self.names if name in n.split()[1:]]
@@ -149,7 +160,7 @@ class Actors:
             elif name not in people and self.country_of(name) is None and name not in _CALENDAR:
                 self.add("o:" + name.casefold(), name, "organization", "organization in the story")
 
-    def _classify(self, c: list[tu.Tok], toks: list[tu.Tok], s: tu.Sentence) -> None:
+    def _classify(self, c: list[Tok], toks: list[Tok], s: Sentence) -> None:
         words = [t.text for t in c]
         phrase = self.orig[c[0].start : c[-1].end]
         before = self.text[max(s.start, c[0].start - 40) : c[0].start]
@@ -186,9 +197,9 @@ class Actors:
             self._person(
                 name, self.orig[c[0].start - len(before) : c[0].start].split(",")[-2].strip(), ""
             )
-        elif len(words) == 1 and words[0].isupper() and not tu.VERB.match(after.lstrip()):
+        elif len(words) == 1 and words[0].isupper() and not VERB.match(after.lstrip()):
             return
-        elif tu.VERB.match(after.lstrip()) or tu.VERB.match(re.sub(r"^, [^,]*, ", "", after)):
+        elif VERB.match(after.lstrip()) or VERB.match(re.sub(r"^, [^,]*, ", "", after)):
             if len(name_toks) >= 2 and not re.search(r"(?:group|company|firm|team) $", before):
                 self._person(name, "", "")
             elif len(name_toks) == 1:
@@ -196,10 +207,10 @@ class Actors:
             else:
                 self._org(c, before)
 
-    def _org(self, c: list[tu.Tok], before: str) -> None:
+    def _org(self, c: list[Tok], before: str) -> None:
         name = self.orig[c[0].start : c[-1].end]
         owner = re.search(r"([A-Z]\w*(?: [A-Z]\w*)?)'s $", before)
-        key = "o:" + tu.fold(name).casefold()
+        key = "o:" + fold(name).casefold()
         full = name
         if owner and self.country_of(owner.group(1)) and key not in self.acts:
             full = self.orig[c[0].start - len(owner.group(0)) : c[-1].end]
@@ -221,7 +232,7 @@ class Actors:
                     act.name = name
                 self.add(key, act.name, "person", role, titled)
                 return
-        self.add("p:" + tu.fold(name).casefold(), name, "person", role, titled)
+        self.add("p:" + fold(name).casefold(), name, "person", role, titled)
 
     def surfaces(self) -> dict[str, str]:
         """Folded surface form -> actor key, for mention search (countries added here)."""
@@ -231,11 +242,11 @@ class Actors:
         roles = [self.acts[k].role.lower().split()[-1:] for k in persons]
         for key, act in self.acts.items():
             for s in [act.name, *act.aliases]:
-                table.setdefault(tu.fold(s), key)
+                table.setdefault(fold(s), key)
             if act.type == "person":
                 last = act.name.split()[-1]
                 if lasts.count(last) == 1 and len(last) > 2:
-                    table.setdefault(tu.fold(last), key)
+                    table.setdefault(fold(last), key)
                 word = act.role.lower().split()[-1:]
                 if word and roles.count(word) == 1 and word[0] in _TITLES:
                     table.setdefault("the " + word[0], key)
@@ -243,7 +254,7 @@ class Actors:
         for name, (code, _) in self.countries.items():
             if name in self.text and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", self.text):
                 table.setdefault(name, "c:" + code)
-        for cap, code in tu.CAPITALS.items():
+        for cap, code in CAPITALS.items():
             table.setdefault(cap, "c:" + code)
         return table
 
@@ -261,7 +272,7 @@ def find_mentions(finder: Actors) -> list[Mention]:
     """Actor mentions in text order: names, aliases, capitals, and government phrases
     ("Peru's foreign ministry", "North Korean forces") standing for a country."""
     text, table = finder.text, finder.surfaces()
-    gov = "|".join(sorted(tu.GOV_NOUNS))
+    gov = "|".join(sorted(GOV_NOUNS))
     found: list[Mention] = []
     taken: set[int] = set()
     composite = re.compile(
@@ -271,10 +282,8 @@ def find_mentions(finder: Actors) -> list[Mention]:
     forms: dict[str, list[str]] = {}
     for m in composite.finditer(text):
         head = m.group(1)
-        code = finder.country_of(head) or tu.country_of_demonym(head)
-        if code and (
-            m.group(0)[len(head) :].startswith("'s") or code == tu.country_of_demonym(head)
-        ):
+        code = finder.country_of(head) or country_of_demonym(head)
+        if code and (m.group(0)[len(head) :].startswith("'s") or code == country_of_demonym(head)):
             forms.setdefault("c:" + code, []).append(finder.orig[m.start() : m.end()])
             found.append(Mention(m.start(), m.end(), "c:" + code))
             taken.update(range(m.start(), m.end()))
@@ -290,11 +299,11 @@ def find_mentions(finder: Actors) -> list[Mention]:
     for key, names in forms.items():
         names = sorted(
             dict.fromkeys(names),
-            key=lambda n: (tu.fold(n) not in finder.countries, n in tu.CAPITALS, names.index(n)),
+            key=lambda n: (fold(n) not in finder.countries, n in CAPITALS, names.index(n)),
         )
         act = finder.add(key, names[0], "country", "country involved")
         for n in names[1:]:
-            if n.split()[-1].lower() not in tu.GOV_NOUNS and not n.endswith("s"):
+            if n.split()[-1].lower() not in GOV_NOUNS and not n.endswith("s"):
                 finder.add(key, act.name, "country", alias=n)
     found.sort(key=lambda x: x.start)
     for mention in found:
@@ -302,6 +311,6 @@ def find_mentions(finder: Actors) -> list[Mention]:
     return found
 
 
-def mentions_in(mentions: list[Mention], s: tu.Sentence) -> list[Mention]:
+def mentions_in(mentions: list[Mention], s: Sentence) -> list[Mention]:
     """The mentions that start inside sentence ``s``, in text order."""
     return [m for m in mentions if s.start <= m.start < s.end]

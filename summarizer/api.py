@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
 
     from summarizer.batch import BatchInput, BatchOutcome
-    from summarizer.llm import LLMEngine
+    from summarizer.engines.llm.engine import LLMEngine
 
 log = logging.getLogger("summarizer")
 
@@ -162,8 +162,8 @@ class Summarizer:
 
     # -- public API ----------------------------------------------------------------------
     def _long(self, title: str | None) -> Any:
-        from summarizer.chunking import LongArticle
-        from summarizer.llm import LLMEngine
+        from summarizer.engines.llm.chunked import LongArticle
+        from summarizer.engines.llm.engine import LLMEngine
 
         if self._llm is None:  # one engine, so one HTTP client, per Summarizer
             self._llm = LLMEngine(self.settings)
@@ -178,7 +178,7 @@ class Summarizer:
         return result
 
     def _extractive(self, article: str, title: str | None, started: float) -> SummaryResult:
-        from summarizer.extractive import extract
+        from summarizer.engines.extractive.engine import extract
 
         return SummaryResult(summary=extract(article, title=title), meta=self._meta(started))
 
@@ -191,7 +191,7 @@ class Summarizer:
             return hit
         if self.engine != "llm":
             return self._extractive(article, title, started)
-        from summarizer.llm import RunStats
+        from summarizer.engines.llm.engine import RunStats
 
         stats = RunStats()
         out = self._long(title).run(article, stats)
@@ -206,7 +206,7 @@ class Summarizer:
             return hit
         if self.engine != "llm":
             return self._extractive(article, title, started)
-        from summarizer.llm import RunStats
+        from summarizer.engines.llm.engine import RunStats
 
         stats = RunStats()
         out = await self._long(title).arun(article, stats)
@@ -236,7 +236,7 @@ class Summarizer:
 
     def scrub(self, text: str) -> str:
         """``text`` with this summarizer's API key blanked out (for error messages)."""
-        from summarizer.transport import redact
+        from summarizer.engines.llm.transport import redact
 
         return redact(text, self.settings)
 

@@ -20,19 +20,33 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Annotated, Protocol, TextIO, cast
 
-from summarizer.batch import (
-    BatchItem,
-    BatchOutcome,
-    JsonlWriter,
-    check_inputs,
-    done_ids,
-    expand_inputs,
-    printable,
-    unique_ids,
+import typer
+
+from summarizer.batch.inputs import BatchItem, check_inputs, expand_inputs, printable, unique_ids
+from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
+from summarizer.cli.app import app, reported, setup_logging
+from summarizer.cli.options import (
+    BaseUrlOpt,
+    BudgetOpt,
+    CacheDirOpt,
+    CacheSizeOpt,
+    DeadlineOpt,
+    EngineOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    ModeOpt,
+    NoCacheOpt,
+    RefreshOpt,
+    RetriesOpt,
+    TempOpt,
+    TimeoutOpt,
+    TransportOpt,
+    Verbose,
+    settings_from_flags,
 )
-from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
+from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, ConfigError
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -190,8 +204,8 @@ def run_command(
     err: TextIO | None = None,
 ) -> int:
     """Run a batch; return the exit code (see the module docstring)."""
-    from summarizer.batch import run_batch
-    from summarizer.core import Summarizer
+    from summarizer.api import Summarizer
+    from summarizer.batch.scheduler import run_batch
 
     err = err or sys.stderr
     check_inputs(inputs)
@@ -231,3 +245,73 @@ def run_command(
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if tally.failed else 0
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files, directories, glob patterns, or JSONL lists of "
+            '{"id", "text"|"path"|"url"} (- reads a JSONL list from stdin).'
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write JSONL here (default stdout).")
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", "-j", help="Articles in flight (8). [env: SUMMARIZER_CONCURRENCY]"
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip ids already in the --output file.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Like --resume, but run failed ids again.")
+    ] = False,
+    ordered: Annotated[
+        bool, typer.Option("--ordered", help="Write lines in input order, not completion order.")
+    ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar (default: if on a tty)."),
+    ] = None,
+    engine: EngineOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    mode: ModeOpt = None,
+    temperature: TempOpt = None,
+    max_retries: RetriesOpt = None,
+    timeout: TimeoutOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    transport_retries: TransportOpt = None,
+    deadline: DeadlineOpt = None,
+    token_budget: BudgetOpt = None,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    refresh: RefreshOpt = False,
+    cache_size_limit: CacheSizeOpt = None,
+    verbose: Verbose = False,
+) -> None:
+    """Summarize many articles concurrently into JSONL, one line per article.
+
+    Exit 0 if all succeeded, 13 if any failed (its line holds the error), 130 on Ctrl-C.
+    """
+    setup_logging(verbose)
+    with reported():
+        settings = settings_from_flags(
+            engine=engine, model=model, base_url=base_url, mode=mode, temperature=temperature,
+            max_retries=max_retries, timeout=timeout, max_tokens=max_tokens,
+            transport_retries=transport_retries, deadline=deadline, token_budget=token_budget,
+            cache_dir=cache_dir, cache=False if no_cache else None, refresh=refresh or None,
+            cache_size_limit=cache_size_limit, concurrency=concurrency,
+        )  # fmt: skip
+        if (resume or retry_failed) and output is None:
+            raise ConfigError("--resume needs --output FILE: it skips the ids already in that file")
+        code = run_command(
+            settings, inputs, output, resume=resume, retry_failed=retry_failed,
+            ordered=ordered, progress=progress,
+        )  # fmt: skip
+    raise typer.Exit(code)

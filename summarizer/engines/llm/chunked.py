@@ -10,7 +10,7 @@ extraction call with the chunk as the article, so its quotes are validated again
 chunk (and are therefore verbatim in the whole article). A chunk that still does not
 fit is split again at half the budget, down to :data:`MIN_CHUNK_TOKENS`.
 
-The parts are merged deterministically (:mod:`summarizer.merge`), and one more call
+The parts are merged deterministically (:mod:`summarizer.engines.llm.merge`), and one more call
 with a three-field response model writes the ``tldr``, ``summary`` and ``key_points``
 from the parts' summaries: no single chunk knows the article's main news, and the
 call is small (the parts' summaries, not the article). If it fails, a deterministic
@@ -27,14 +27,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from summarizer.engines.llm.merge import Overview, fallback_overview, merge_parts, overview_messages
 from summarizer.errors import ContextLengthError, SummarizerError
-from summarizer.merge import Overview, fallback_overview, merge_parts, overview_messages
 from summarizer.schema import ArticleSummary
+from summarizer.sentences import SENTENCE_BREAK, is_break
 from summarizer.tokens import chars_for_tokens, estimate_tokens
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
-    from summarizer.llm import LLMEngine, RunStats
+    from summarizer.engines.llm.engine import LLMEngine, RunStats
 
 MIN_CHUNK_TOKENS = 400
 CHUNK_PARALLELISM = 4  # chunk calls in flight for one article (async path)
@@ -43,13 +44,6 @@ Render = Callable[[str], list[dict[str, str]]]
 # A line from its first non-space character (a match may not start on whitespace: on a
 # long whitespace-only line that made every position rescan to the line end).
 _LINE = re.compile(r"\S[^\n]*")
-_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z\u201c\"\u2018'(])")
-_ABBREV = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|Prof|Inc|Corp|Co|Ltd|vs|etc|U\.S|U\.K|U\.N|E\.U)\.$"
-)
-# How far before a sentence mark _ABBREV needs to look (its longest word is 4 characters,
-# and ``\b`` looks at the character before the window, in the article itself).
-_ABBREV_WINDOW = 16
 
 
 @dataclass(frozen=True)
@@ -93,10 +87,10 @@ def _units(article: str, budget: int) -> list[tuple[int, int, bool]]:
         a = line.start() + len(line.group()) - len(line.group().lstrip())
         b = line.end() - (len(line.group()) - len(line.group().rstrip()))
         cuts = [a]
-        for m in _BREAK.finditer(article, a, b):
+        for m in SENTENCE_BREAK.finditer(article, a, b):
             # Only the few characters before the mark can hold an abbreviation: search a
             # bounded window of the article in place (slicing from ``a`` was quadratic).
-            if not _ABBREV.search(article, max(a, m.start() - _ABBREV_WINDOW), m.start() + 1):
+            if is_break(article, m.start(), a):
                 cuts.append(m.end())
         cuts.append(b)
         first = True

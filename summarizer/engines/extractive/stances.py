@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from summarizer import textutil as tu
-from summarizer.actors import Actors, Mention, mentions_in
+from summarizer.engines.extractive.actors import Actors, Mention, mentions_in
+from summarizer.engines.extractive.lexicon import SAY, VERB, VERB_POS
+from summarizer.engines.extractive.ranking import STOPWORDS
 from summarizer.schema import MAX_QUESTIONS, MAX_STANCES
 
 _GAP = re.compile(
@@ -51,7 +52,7 @@ def _target(text: str) -> str:
     )
     parts = re.split(r"[,.;:!?](?=\s|$)|[\"“”]|\s[—–]\s", text.strip(" \"“”'‘’"), maxsplit=1)
     head = parts[0].split()[:8]
-    while head and head[-1].lower() in tu.STOPWORDS:
+    while head and head[-1].lower() in STOPWORDS:
         head.pop()
     return " ".join(head)
 
@@ -71,8 +72,8 @@ def _stance(
 def _position(verb: str, clause: str) -> str:
     if _NEUTRAL.search(clause):
         return "neutral"
-    if verb in tu.VERB_POS:
-        return tu.VERB_POS[verb]
+    if verb in VERB_POS:
+        return VERB_POS[verb]
     cues = (
         (_DENY_CUE, "deny"),
         (_OPPOSE_CUE, "oppose"),
@@ -100,7 +101,7 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
         prev = finder.sentences[s.index - 1] if s.index else None
         if len(s.words) <= 5 and prev is not None and prev.text[:1] in '"“':
             evidence, quote = prev.text, re.search(r"[\"“]([^\"”]{8,})", prev.text)
-        for v in tu.VERB.finditer(text, s.start, s.end):
+        for v in VERB.finditer(text, s.start, s.end):
             keys: list[str] = []
             for i in range(len(here) - 1, -1, -1):
                 m = here[i]
@@ -116,7 +117,7 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 ref = speaker if speaker and s.index - speaker[1] <= 2 else last_person
                 keys = [ref[0]] if ref and s.index - ref[1] <= 2 else []
             verb = v.group()
-            nxt = tu.VERB.search(text, v.end(), s.end)
+            nxt = VERB.search(text, v.end(), s.end)
             stop = _CLAUSE_STOP.search(text[v.end() : nxt.start() if nxt else s.end])
             end = v.end() + stop.start() if stop else (nxt.start() if nxt else s.end)
             near = quote is not None and (
@@ -125,13 +126,13 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 or 0 <= quote.start() - (v.end() - s.start) <= 3
             )
             heard = orig[v.end() : end] + (
-                " " + quote.group(1) if quote and near and verb in tu.SAY else ""
+                " " + quote.group(1) if quote and near and verb in SAY else ""
             )
             position = _position(verb, heard)
             stop = _CLAUSE_STOP.search(text[v.end() : s.end])
             clause = orig[v.end() : v.end() + stop.start() if stop else s.end]
             cue = _NEUTRAL.search(clause)
-            if verb in tu.SAY and re.match(
+            if verb in SAY and re.match(
                 r"\s*(?:reporters|journalists|a news conference|in an? )", clause
             ):
                 clause = clause.split(" that ", 1)[1] if " that " in clause else ""
@@ -212,7 +213,7 @@ def open_questions(
     finder: Actors, mentions: list[Mention], stances: list[dict[str, object]], kept: dict[str, str]
 ) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    deniers = [st for st in stances if tu.VERB_POS.get(str(st.get("verb"))) == "deny"]
+    deniers = [st for st in stances if VERB_POS.get(str(st.get("verb"))) == "deny"]
     if deniers:
         names = list(dict.fromkeys(kept[str(st["actor"])] for st in deniers))
         others = [

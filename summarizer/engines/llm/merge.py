@@ -4,7 +4,7 @@ Deterministic: actors are deduplicated alias-aware (two entries sharing any name
 alias, or a person's bare surname and full name, become one), stances are keyed by
 actor, position and target (or a shared quote), open questions by their wording. The
 ``tldr``/``summary``/``key_points`` come from one more LLM call (see
-:mod:`summarizer.chunking`); :func:`fallback_overview` is the deterministic stand-in
+:mod:`summarizer.engines.llm.chunked`); :func:`fallback_overview` is the deterministic stand-in
 used when that call fails. The caller re-validates the result against the whole
 article, so every quote gets offsets in the whole text.
 """

@@ -1,0 +1,120 @@
+"""What one article of a batch became, and the JSONL lines that record it.
+
+:class:`BatchOutcome` is a result or an error, never both; :class:`JsonlWriter` writes
+one whole line per outcome and flushes it; :func:`done_ids` reads an output file back
+for ``--resume``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from summarizer.errors import SummarizerError
+
+if TYPE_CHECKING:
+    from summarizer.result import SummaryResult
+
+
+@dataclass
+class BatchOutcome:
+    """What happened to one article: a result or an error, never both."""
+
+    index: int
+    id: str
+    path: str | None = None
+    result: SummaryResult | None = None
+    error: BaseException | None = None
+    elapsed: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # about the input (also in the result)
+    scrub: Callable[[str], str] = str  # removes the API key from error messages
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``cached`` (served from the cache) or ``failed``."""
+        if self.result is None:
+            return "failed"
+        return "cached" if self.result.meta.cache_hit else "ok"
+
+    def error_dict(self) -> dict[str, Any]:
+        exc = self.error
+        if isinstance(exc, SummarizerError):
+            message, code = exc.message, exc.exit_code
+        else:
+            message, code = str(exc), 1
+        return {"type": type(exc).__name__, "message": self.scrub(message), "exit_code": code}
+
+    def to_record(self) -> dict[str, Any]:
+        """One JSONL line: ``{"id", "path"?, "result"}`` or ``{"id", "path"?, "error"}``."""
+        record: dict[str, Any] = {"id": self.id}
+        if self.path is not None:
+            record["path"] = self.path
+        if self.result is not None:
+            record["result"] = self.result.to_dict()
+        else:
+            record["error"] = self.error_dict()
+        return record
+
+
+# -- output --------------------------------------------------------------------------------
+def done_ids(path: Path, *, retry_failed: bool = False) -> set[str]:
+    """Ids already in an output file (for ``--resume``).
+
+    A last line cut short by a crash is removed. With ``retry_failed`` the error lines
+    are removed too (the file is rewritten line by line), so those articles run again.
+    """
+    if not path.exists():
+        return set()
+    ids: set[str] = set()
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        if size:
+            fh.seek(max(0, size - 1))
+            if fh.read(1) != b"\n":  # cut short: drop the partial line
+                fh.seek(0)
+                data_end = fh.read().rfind(b"\n") + 1
+                fh.truncate(data_end)
+    tmp = path.with_name(path.name + ".resume-tmp") if retry_failed else None
+    with (
+        path.open(encoding="utf-8") as fh,
+        tmp.open("w", encoding="utf-8") if tmp else open(os.devnull, "w") as out,
+    ):
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or "id" not in record:
+                continue
+            if retry_failed and "result" not in record:
+                continue
+            ids.add(str(record["id"]))
+            out.write(line)
+    if tmp is not None:
+        os.replace(tmp, path)
+    return ids
+
+
+class JsonlWriter:
+    """Writes one whole line per outcome and flushes it, so an interrupt leaves valid JSONL.
+
+    A line the stream cannot encode (an id with a lone surrogate, from a file name that is
+    not UTF-8 or a JSON ``"\\ud800"``; any non-ASCII text on an ASCII stdout) is written
+    with ``\\u`` escapes instead, which JSON readers (and ``--resume``) decode to the same id.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, outcome: BatchOutcome) -> None:
+        record = outcome.to_record()
+        try:  # a text stream encodes the whole line before writing any of it
+            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except UnicodeEncodeError:
+            self.stream.write(json.dumps(record) + "\n")  # ASCII with \u escapes
+        self.stream.flush()

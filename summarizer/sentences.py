@@ -1,0 +1,139 @@
+"""The one sentence rule of the project: where sentences start and end in an article.
+
+Used by the schema (a tldr is one sentence), by long-article chunking (chunks end on
+sentence boundaries) and by the extractive engine (it ranks sentences). Sentence
+splitting uses ``sentencex`` (Wikimedia's rule-based segmenter) inside each line, since
+news text often carries headlines and source lines with no final punctuation; the
+break pattern below decides what the schema counts as "more than one sentence".
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+
+#: Words whose final period is not a sentence end ("Mr.", "U.S.").
+ABBREVIATION = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|Prof|Inc|Corp|Co|Ltd|vs|etc|U\.S|U\.K|U\.N|E\.U)\.$"
+)
+#: How far before a sentence mark :data:`ABBREVIATION` needs to look (its longest word is
+#: 4 characters, and ``\b`` looks at the character before the window).
+ABBREVIATION_WINDOW = 16
+#: A sentence mark, an optional closing quote or bracket, space, and a capital or opening quote.
+SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]?\s+(?=[A-Z\u201c\"\u2018'(])")
+WORD = re.compile(r"[^\W\d_][\w'\-]*")
+
+
+def is_break(text: str, mark: int, floor: int = 0) -> bool:
+    """Whether the sentence mark at ``text[mark]`` ends a sentence (not an abbreviation)."""
+    return not ABBREVIATION.search(text, max(floor, mark - ABBREVIATION_WINDOW), mark + 1)
+
+
+def breaks(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets just past each sentence break in ``text[start:end]`` (after the space)."""
+    stop = len(text) if end is None else end
+    return [
+        m.end()
+        for m in SENTENCE_BREAK.finditer(text, start, stop)
+        if is_break(text, m.start(), start)
+    ]
+
+
+# Same-length folding (offsets stay valid): curly quotes to straight ones.
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'\-]+(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)?)?(?:, [A-Z][a-z]+\.? \d{1,2})? [—–-]+ "
+)
+_BOILER = re.compile(
+    r"^(?:[-–—•*]\s*\w+(?:\s\w+)?|(?:read more|follow us|subscribe|advertisement|share this|"
+    r"all rights reserved|copyright|click here|sign up)\b.*|\(?reporting by .*|"
+    r"[A-Z][\w ]{1,30} (?:reported|writes|wrote|reports) (?:the|this) "
+    r"(?:information|news|report)\.?)$",
+    re.IGNORECASE,
+)
+
+
+def fold(text: str) -> str:
+    """Fold curly quotes to straight ones without changing length."""
+    return text.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the article with its offsets in the original text."""
+
+    text: str
+    start: int
+    end: int
+    index: int
+    boilerplate: bool
+
+    @property
+    def words(self) -> list[str]:
+        return WORD.findall(self.text)
+
+
+def is_one_sentence(text: str) -> bool:
+    """Whether the schema's tldr validator would accept ``text`` as one sentence."""
+    return not breaks(text)
+
+
+def first_sentence(text: str) -> str:
+    """``text`` cut before the first sentence break the tldr validator would see."""
+    for m in SENTENCE_BREAK.finditer(text):
+        if is_break(text, m.start()):
+            return text[: m.start() + 1]
+    return text
+
+
+def strip_dateline(text: str) -> str:
+    """Drop a leading wire dateline ('QUITO, March 4 — '), keeping the rest verbatim."""
+    m = _DATELINE.match(text)
+    return text[m.end() :] if m else text
+
+
+def is_boilerplate(text: str) -> bool:
+    words = WORD.findall(text)
+    return (
+        not words
+        or bool(_BOILER.match(text.strip()))
+        or (len(words) <= 2 and text[-1:] not in ".!?\"'")
+    )
+
+
+def detect_title(article: str) -> tuple[str | None, int]:
+    """A headline on the first line (no final punctuation, more text below), and where the
+    body starts."""
+    stripped = article.lstrip()
+    first, sep, rest = stripped.partition("\n")
+    first = first.strip()
+    ends = re.search(r"[.!?:][\"'”’]?$", first)
+    if sep and rest.strip() and first and not ends and len(first.split()) <= 25:
+        return first, len(article) - len(stripped) + len(first) + 1
+    return None, 0
+
+
+def split_sentences(article: str, body_start: int = 0) -> list[Sentence]:
+    """Sentences of the article body, line by line, with offsets into ``article``."""
+    # sentencex ships no type information; its segment() yields str.
+    segment = importlib.import_module("sentencex").segment
+
+    out: list[Sentence] = []
+    pos = body_start
+    for line in article[body_start:].split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        cursor = line_start
+        for piece in segment("en", line):
+            chunk = str(piece).strip()
+            if not chunk:
+                continue
+            at = article.find(chunk, cursor, pos)
+            if at < 0:
+                continue
+            cursor = at + len(chunk)
+            out.append(Sentence(chunk, at, cursor, len(out), is_boilerplate(chunk)))
+    return out
