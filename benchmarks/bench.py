@@ -175,8 +175,8 @@ def bench_batch(url: str, latency: float, articles: int, concurrency: int) -> No
 def bench_prompt() -> None:
     from benchmarks.fakeserve import seed_answer
     from summarizer.api import Summarizer
+    from summarizer.testing.fake_openai import FakeOpenAI, completion
     from summarizer.tokens import count_tokens, has_exact_counter
-    from tests.fakeserver import FakeOpenAI, completion
 
     with FakeOpenAI() as fake:
         fake.push(completion(seed_answer()))

@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeserver import FakeOpenAI, Reply, completion  # noqa: E402
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion  # noqa: E402
 from tests.routing import route, tool_of  # noqa: E402
 
 

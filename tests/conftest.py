@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakeserver import FakeOpenAI
+from summarizer.testing.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "evals" / "articles" / "000_seed_nk_troops.txt"

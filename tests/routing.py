@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from tests.fakeserver import FakeOpenAI, Reply, completion, error_body
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion, error_body
 
 Route = Callable[[dict[str, Any]], "Reply | dict[str, Any]"]
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.S)

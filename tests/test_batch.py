@@ -19,8 +19,8 @@ from summarizer.api import Summarizer
 from summarizer.batch import BatchItem, BatchOutcome, expand_inputs
 from summarizer.cli import app
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, error_body
 from tests.conftest import SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, Reply, error_body
 from tests.routing import answer, article_of, route
 
 ROOT = Path(__file__).resolve().parent.parent

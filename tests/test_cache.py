@@ -34,8 +34,8 @@ from summarizer.cache import (
 from summarizer.cli import app
 from summarizer.config import parse_size, resolve_settings
 from summarizer.errors import ConfigError, ProviderError, ValidationFailed
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion, error_body
 from tests.conftest import ROOT, SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, Reply, completion, error_body
 
 runner = CliRunner()
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from summarizer import sentences
-from summarizer.engines.llm import chunked as chunking
 from summarizer.api import Summarizer
+from summarizer.engines.llm import chunked as chunking
 from summarizer.engines.llm.chunked import split_chunks
 from summarizer.engines.llm.merge import merge_actors, merge_questions
 from summarizer.grounding import find_span, normalize
 from summarizer.schema import ArticleSummary
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, error_body
 from summarizer.tokens import count_tokens, estimate_tokens
-from tests.fakeserver import FakeOpenAI, Reply, error_body
 from tests.routing import answer, article_of, context_error, route, tool_of
 
 NEW_ACTORS: list[dict[str, Any]] = [

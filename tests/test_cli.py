@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from summarizer import __version__
 from summarizer.cli import app
 from summarizer.errors import ConfigError, InputError, ValidationFailed
+from summarizer.testing.fake_openai import FakeOpenAI, completion
 from tests.conftest import ROOT, SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, completion
 
 runner = CliRunner()
 

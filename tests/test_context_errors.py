@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from summarizer.api import Summarizer
+from summarizer.testing.fake_openai import FakeOpenAI, Reply
 from summarizer.tokens import estimate_tokens
-from tests.fakeserver import FakeOpenAI, Reply
 from tests.routing import answer, article_of, route, tool_of
 from tests.test_chunking import OVERVIEW, check_grounded, chunk_answer, long_article
 from tests.test_faults import LLAMA_CPP_CONTEXT, LLAMA_CPP_PYTHON_CONTEXT

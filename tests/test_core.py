@@ -13,8 +13,8 @@ from summarizer.errors import ConfigError, InputError, ValidationFailed
 from summarizer.grounding import find_span
 from summarizer.prompts import load_prompts
 from summarizer.schema import schema_hash
+from summarizer.testing.fake_openai import FakeOpenAI, completion
 from tests.conftest import SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, completion
 
 
 def _llm(fake: FakeOpenAI, **kw: Any) -> Summarizer:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.errors import EvalFailed
 from summarizer.evals.dataset import repo_evals_dir
+from summarizer.testing.fake_openai import FakeOpenAI, completion
 from tests.conftest import ROOT, SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, completion
 
 runner = CliRunner()
 EVALS = repo_evals_dir()

@@ -34,8 +34,8 @@ from summarizer.errors import (
     TruncatedOutputError,
     ValidationFailed,
 )
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion, error_body
 from tests.conftest import SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, Reply, completion, error_body
 
 Answer = dict[str, Any]
 Replies = Callable[[Answer, Answer], list[Reply | dict[str, Any]]]

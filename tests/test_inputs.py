@@ -20,8 +20,8 @@ from summarizer.api import Summarizer
 from summarizer.cli import app
 from summarizer.errors import InputError
 from summarizer.inputs import MAX_BYTES, Article, check_text, parse_bytes, read_article
+from summarizer.testing.fake_openai import FakeOpenAI, completion
 from tests.conftest import SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, completion
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.errors import SummarizerError
+from summarizer.testing.fake_openai import FakeOpenAI, Reply, error_body
 from tests.conftest import SENTINEL_KEY
-from tests.fakeserver import FakeOpenAI, Reply, error_body
 from tests.test_faults import (
     CASES,
     Fault,
