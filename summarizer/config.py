@@ -1,28 +1,37 @@
-"""Configuration, resolved once: explicit argument (CLI flag) > environment > default.
+"""Configuration, declared once and resolved once: flag (argument) > environment > default.
 
-Environment variables: ``SUMMARIZER_ENGINE``, ``SUMMARIZER_MODEL``, ``SUMMARIZER_BASE_URL``,
-``SUMMARIZER_API_KEY`` (falling back to ``OPENAI_API_KEY``), ``OPENAI_BASE_URL``,
-``SUMMARIZER_MODE``, ``SUMMARIZER_TEMPERATURE``, ``SUMMARIZER_MAX_TOKENS``,
-``SUMMARIZER_TIMEOUT``, ``SUMMARIZER_MAX_RETRIES``, ``SUMMARIZER_CACHE_DIR``...
-(the README lists them all). The API key is held as a ``SecretStr`` and never printed.
+Every setting is one field of :class:`Settings` (a ``pydantic-settings`` model): its type,
+its limits, its default and its environment variable(s) are declared together, and the CLI
+flag is the field name with dashes (``max_tokens`` -> ``--max-tokens``). The environment
+variable is ``SUMMARIZER_<FIELD>``; ``api_key`` and ``base_url`` fall back to
+``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``. The API key is a ``SecretStr`` and never printed.
+Every invalid value is a :class:`~summarizer.errors.ConfigError` naming the flag and the
+variable, and what a good value looks like.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from summarizer.errors import ConfigError
 
-Engine = Literal["auto", "llm", "extractive"]
-MODES: tuple[str, ...] = ("tools", "json_schema", "json", "md_json")
-ENGINES: tuple[str, ...] = ("auto", "llm", "extractive")
+EngineName = Literal["auto", "llm", "extractive"]
+ModeName = Literal["tools", "json_schema", "json", "md_json"]
+ENGINES: tuple[str, ...] = get_args(EngineName)
+MODES: tuple[str, ...] = get_args(ModeName)
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CHUNK_OVERLAP = 200
 OPENAI_URL = "https://api.openai.com/v1"
@@ -30,79 +39,7 @@ NO_ENDPOINT_HELP = (
     "no model endpoint configured: set OPENAI_API_KEY (for OpenAI) or SUMMARIZER_BASE_URL / "
     "--base-url (for a local server such as http://127.0.0.1:8000/v1), or use --engine extractive"
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything that shapes one run. Build it with :func:`resolve_settings`."""
-
-    engine: str = "auto"
-    model: str = DEFAULT_MODEL
-    base_url: str | None = None
-    api_key: SecretStr | None = field(default=None, repr=False)
-    mode: str = "tools"
-    temperature: float = 0.0
-    top_p: float | None = None
-    seed: int | None = None
-    max_tokens: int = 2048
-    timeout: float = 60.0
-    max_retries: int = 2  # validation re-asks (instructor)
-    transport_retries: int = 4  # HTTP attempts after the first one (tenacity)
-    deadline: float = 300.0  # seconds for all transport attempts of one request
-    retry_max_wait: float = 30.0  # cap on one backoff sleep, Retry-After included
-    token_budget: int | None = None
-    max_input_chars: int = 1_000_000  # long articles are chunked; inputs.MAX_BYTES bounds files
-    chunk_tokens: int = 6_000  # articles estimated above this are split into chunks this size
-    chunk_overlap: int = DEFAULT_CHUNK_OVERLAP  # tokens each chunk repeats from the previous one
-    concurrency: int = 8  # articles in flight in a batch
-    cache: bool = True
-    refresh: bool = False
-    cache_dir: str | None = None
-    cache_size_limit: int = 512 * 1024 * 1024
-    prompts_dir: str | None = None
-
-    @property
-    def has_endpoint(self) -> bool:
-        return self.base_url is not None or self.api_key is not None
-
-    @property
-    def effective_base_url(self) -> str:
-        return self.base_url or OPENAI_URL
-
-    @property
-    def endpoint_host(self) -> str:
-        """Scheme, host and path of the endpoint: never credentials or query strings."""
-        parts = urlsplit(self.effective_base_url)
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
-
-    @property
-    def resolved_engine(self) -> str:
-        if self.engine == "auto":
-            return "llm" if self.has_endpoint else "extractive"
-        return self.engine
-
-    def with_overrides(self, **overrides: Any) -> Settings:
-        return resolve_settings(base=self, **overrides)
-
-
-def _num(kind: Callable[[str], Any], name: str) -> Callable[[str], Any]:
-    def parse(raw: str) -> Any:
-        try:
-            return kind(raw)
-        except ValueError as exc:
-            raise ConfigError(
-                f"environment variable {name}={raw!r} is not a valid {kind.__name__}"
-            ) from exc
-
-    return parse
-
-
-def _bool(raw: str) -> bool:
-    return raw.strip().lower() not in ("", "0", "false", "no", "off")
-
+BASE_URL_EXAMPLE = "e.g. http://127.0.0.1:8000/v1 (--base-url or SUMMARIZER_BASE_URL)"
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
@@ -121,48 +58,185 @@ def parse_size(raw: str | int, name: str = "cache size limit") -> int:
         raise ConfigError(f"{name} {raw!r} is not a size: use bytes or e.g. 512MB, 2GB") from None
 
 
-# field -> (environment variables in priority order, parser)
-_ENV: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
-    "engine": (("SUMMARIZER_ENGINE",), str),
-    "model": (("SUMMARIZER_MODEL",), str),
-    "base_url": (("SUMMARIZER_BASE_URL", "OPENAI_BASE_URL"), str),
-    "api_key": (("SUMMARIZER_API_KEY", "OPENAI_API_KEY"), SecretStr),
-    "mode": (("SUMMARIZER_MODE",), str),
-    "temperature": (("SUMMARIZER_TEMPERATURE",), _num(float, "SUMMARIZER_TEMPERATURE")),
-    "top_p": (("SUMMARIZER_TOP_P",), _num(float, "SUMMARIZER_TOP_P")),
-    "seed": (("SUMMARIZER_SEED",), _num(int, "SUMMARIZER_SEED")),
-    "max_tokens": (("SUMMARIZER_MAX_TOKENS",), _num(int, "SUMMARIZER_MAX_TOKENS")),
-    "timeout": (("SUMMARIZER_TIMEOUT",), _num(float, "SUMMARIZER_TIMEOUT")),
-    "max_retries": (("SUMMARIZER_MAX_RETRIES",), _num(int, "SUMMARIZER_MAX_RETRIES")),
-    "transport_retries": (
-        ("SUMMARIZER_TRANSPORT_RETRIES",),
-        _num(int, "SUMMARIZER_TRANSPORT_RETRIES"),
-    ),
-    "deadline": (("SUMMARIZER_DEADLINE",), _num(float, "SUMMARIZER_DEADLINE")),
-    "retry_max_wait": (("SUMMARIZER_RETRY_MAX_WAIT",), _num(float, "SUMMARIZER_RETRY_MAX_WAIT")),
-    "token_budget": (("SUMMARIZER_TOKEN_BUDGET",), _num(int, "SUMMARIZER_TOKEN_BUDGET")),
-    "cache": (("SUMMARIZER_CACHE",), _bool),
-    "cache_dir": (("SUMMARIZER_CACHE_DIR",), str),
-    "cache_size_limit": (
-        ("SUMMARIZER_CACHE_SIZE_LIMIT",),
-        lambda raw: parse_size(raw, "SUMMARIZER_CACHE_SIZE_LIMIT"),
-    ),
-    "prompts_dir": (("SUMMARIZER_PROMPTS_DIR",), str),
-    "max_input_chars": (("SUMMARIZER_MAX_INPUT_CHARS",), _num(int, "SUMMARIZER_MAX_INPUT_CHARS")),
-    "chunk_tokens": (("SUMMARIZER_CHUNK_TOKENS",), _num(int, "SUMMARIZER_CHUNK_TOKENS")),
-    "chunk_overlap": (("SUMMARIZER_CHUNK_OVERLAP",), _num(int, "SUMMARIZER_CHUNK_OVERLAP")),
-    "concurrency": (("SUMMARIZER_CONCURRENCY",), _num(int, "SUMMARIZER_CONCURRENCY")),
+def _size(raw: Any) -> Any:
+    try:
+        return parse_size(raw) if isinstance(raw, str) else raw
+    except ConfigError:
+        raise ValueError("is not a size") from None
+
+
+def _env(*names: str) -> Any:
+    return AliasChoices(*names)
+
+
+def _setting(default: Any, *env: str, **limits: Any) -> Any:
+    """A field whose environment variables are ``env`` (first wins); limits as in ``Field``."""
+    return Field(default, validation_alias=_env(*env), **limits)
+
+
+#: The environment :func:`resolve_settings` reads (``None``: ``os.environ``).
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("summarizer_environ", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """``os.environ``, or the mapping given to :func:`resolve_settings`; blank values are unset."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        source = os.environ if environ is None else environ
+        present = {k: v.strip() for k, v in source.items() if v is not None and v.strip() != ""}
+        return parse_env_vars(present, self.case_sensitive, True, self.env_parse_none_str)
+
+
+class Settings(BaseSettings):
+    """Everything that shapes one run. Build it with :func:`resolve_settings`."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, populate_by_name=True, extra="forbid", validate_default=False
+    )
+
+    engine: EngineName = _setting("auto", "SUMMARIZER_ENGINE")
+    model: str = _setting(DEFAULT_MODEL, "SUMMARIZER_MODEL", min_length=1)
+    base_url: str | None = _setting(None, "SUMMARIZER_BASE_URL", "OPENAI_BASE_URL")
+    api_key: SecretStr | None = Field(
+        None, validation_alias=_env("SUMMARIZER_API_KEY", "OPENAI_API_KEY"), repr=False
+    )
+    mode: ModeName = _setting("tools", "SUMMARIZER_MODE")
+    temperature: float = _setting(
+        0.0, "SUMMARIZER_TEMPERATURE", ge=0.0, le=2.0, allow_inf_nan=False
+    )
+    top_p: float | None = _setting(None, "SUMMARIZER_TOP_P", gt=0.0, le=1.0, allow_inf_nan=False)
+    seed: int | None = _setting(None, "SUMMARIZER_SEED")
+    max_tokens: int = _setting(2048, "SUMMARIZER_MAX_TOKENS", gt=0)
+    #: seconds for one HTTP request, whole (connect, send, every byte of the answer)
+    timeout: float = _setting(60.0, "SUMMARIZER_TIMEOUT", gt=0, allow_inf_nan=False)
+    #: validation re-asks (instructor)
+    max_retries: int = _setting(2, "SUMMARIZER_MAX_RETRIES", ge=0)
+    #: HTTP attempts after the first one for 5xx / timeouts / connection errors
+    transport_retries: int = _setting(4, "SUMMARIZER_TRANSPORT_RETRIES", ge=0)
+    #: seconds for all transport attempts of one model call, waits included
+    deadline: float = _setting(300.0, "SUMMARIZER_DEADLINE", gt=0, allow_inf_nan=False)
+    #: cap on one backoff sleep, Retry-After included
+    retry_max_wait: float = _setting(30.0, "SUMMARIZER_RETRY_MAX_WAIT", ge=0, allow_inf_nan=False)
+    token_budget: int | None = _setting(None, "SUMMARIZER_TOKEN_BUDGET", gt=0)
+    #: long articles are chunked; inputs.MAX_BYTES bounds files
+    max_input_chars: int = _setting(1_000_000, "SUMMARIZER_MAX_INPUT_CHARS", ge=1)
+    #: articles estimated above this many tokens are split into chunks this size
+    chunk_tokens: int = _setting(6_000, "SUMMARIZER_CHUNK_TOKENS", ge=400)
+    #: tokens each chunk repeats from the previous one
+    chunk_overlap: int = _setting(DEFAULT_CHUNK_OVERLAP, "SUMMARIZER_CHUNK_OVERLAP")
+    #: articles in flight in a batch
+    concurrency: int = _setting(8, "SUMMARIZER_CONCURRENCY", ge=1)
+    cache: bool = _setting(True, "SUMMARIZER_CACHE")
+    refresh: bool = _setting(False, "SUMMARIZER_REFRESH")
+    cache_dir: str | None = _setting(None, "SUMMARIZER_CACHE_DIR")
+    cache_size_limit: Annotated[int, BeforeValidator(_size)] = _setting(
+        512 * 1024 * 1024, "SUMMARIZER_CACHE_SIZE_LIMIT", gt=0
+    )
+    prompts_dir: str | None = _setting(None, "SUMMARIZER_PROMPTS_DIR")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _Environment(settings_cls)
+
+    # -- derived ---------------------------------------------------------------------------
+    @property
+    def has_endpoint(self) -> bool:
+        return self.base_url is not None or self.api_key is not None
+
+    @property
+    def effective_base_url(self) -> str:
+        """The base URL without its query string (see :attr:`base_query`)."""
+        parts = urlsplit(self.base_url or OPENAI_URL)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+    @property
+    def base_query(self) -> dict[str, str]:
+        """Query parameters of the base URL (Azure's ``api-version``), sent on every request."""
+        return dict(parse_qsl(urlsplit(self.base_url or OPENAI_URL).query))
+
+    @property
+    def endpoint_host(self) -> str:
+        """Scheme, host and path of the endpoint: never credentials or query strings."""
+        parts = urlsplit(self.effective_base_url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
+
+    @property
+    def resolved_engine(self) -> str:
+        if self.engine == "auto":
+            return "llm" if self.has_endpoint else "extractive"
+        return self.engine
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return resolve_settings(base=self, **overrides)
+
+
+FIELDS: tuple[str, ...] = tuple(Settings.model_fields)
+
+
+def env_names(name: str) -> tuple[str, ...]:
+    """The environment variables of setting ``name``, in priority order."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice) for choice in alias.choices)
+    return (f"SUMMARIZER_{name.upper()}",)
+
+
+def where(name: str) -> str:
+    """``--max-tokens / SUMMARIZER_MAX_TOKENS``: how a user sets ``name``."""
+    return f"--{name.replace('_', '-')} / {env_names(name)[0]}"
+
+
+_HINTS = {
+    "engine": f"one of {', '.join(ENGINES)}",
+    "mode": f"one of {', '.join(MODES)}",
+    "temperature": "0.0 to 2.0, e.g. 0",
+    "top_p": "a value in (0, 1], e.g. 1",
+    "timeout": "seconds, e.g. 60",
+    "deadline": "seconds, e.g. 300",
+    "retry_max_wait": "seconds, e.g. 30",
+    "chunk_tokens": "400 or more, e.g. 6000",
+    "cache_size_limit": "bytes or e.g. 512MB",
 }
 
 
-# float settings: (flag or variable to name in a message, what a sensible value looks like)
-_FLOATS: dict[str, tuple[str, str]] = {
-    "temperature": ("--temperature / SUMMARIZER_TEMPERATURE", "0.0 to 2.0, e.g. 0"),
-    "top_p": ("SUMMARIZER_TOP_P", "a value in (0, 1], e.g. 1"),
-    "timeout": ("--timeout / SUMMARIZER_TIMEOUT", "seconds, e.g. 60"),
-    "deadline": ("--deadline / SUMMARIZER_DEADLINE", "seconds, e.g. 300"),
-    "retry_max_wait": ("SUMMARIZER_RETRY_MAX_WAIT", "seconds, e.g. 30"),
-}
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first.get("loc") else "setting"
+    field = (
+        name
+        if name in Settings.model_fields
+        else next((f for f in FIELDS if name in env_names(f)), name)
+    )
+    label = field.replace("_", "-")
+    kind, value = first.get("type", ""), first.get("input")
+    if field == "engine" and kind == "literal_error":
+        return f"unknown engine {value!r}: choose one of {', '.join(ENGINES)}"
+    if field == "mode" and kind == "literal_error":
+        return f"unknown mode {value!r}: choose one of {', '.join(MODES)}"
+    message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    if kind in ("greater_than_equal", "greater_than") and first.get("ctx", {}).get("ge") == 0:
+        message = "must be 0 or more"
+    elif kind == "greater_than" and first.get("ctx", {}).get("gt") == 0:
+        message = "must be positive"
+    elif kind == "finite_number":
+        message = "must be a finite number"
+    hint = _HINTS.get(field)
+    shown = "" if field == "api_key" else f", got {value!r}"
+    tail = f": set {where(field)} to {hint}" if hint else f" (set {where(field)})"
+    return f"{label} {message}{shown}{tail}" if field in Settings.model_fields else str(error)
 
 
 def _port_text(netloc: str) -> str:
@@ -173,15 +247,21 @@ def _port_text(netloc: str) -> str:
     return hostport.rpartition(":")[2] if ":" in hostport else ""
 
 
-def _check_base_url(s: Settings) -> None:
-    example = "e.g. http://127.0.0.1:8000/v1 (--base-url or SUMMARIZER_BASE_URL)"
+def check_base_url(url: str) -> str:
+    """``url`` stripped, or a :class:`ConfigError` that says what is wrong with it."""
+    url = url.strip()
     try:
-        parts = urlsplit(s.effective_base_url)
+        parts = urlsplit(url)
     except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 address
-        raise ConfigError(f"base URL is not a valid URL ({exc}): use {example}") from exc
+        raise ConfigError(f"base URL is not a valid URL ({exc}): use {BASE_URL_EXAMPLE}") from exc
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        shown = url if "@" not in url else "(a URL with credentials)"
+        raise ConfigError(
+            f"base URL {shown!r} is not an http(s) URL with a host: use {BASE_URL_EXAMPLE}"
+        )
     bad_port = (
         f"base URL port {_port_text(parts.netloc)!r} is not valid: use a port from 1 to 65535, "
-        f"{example}"
+        f"{BASE_URL_EXAMPLE}"
     )
     try:
         port = parts.port  # ValueError when not a number or out of range
@@ -189,40 +269,23 @@ def _check_base_url(s: Settings) -> None:
         raise ConfigError(bad_port) from exc
     if port == 0:
         raise ConfigError(bad_port)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base URL {s.endpoint_host!r} is not an http(s) URL: use {example}")
+    if not parts.hostname:
+        raise ConfigError(f"base URL has no host: use {BASE_URL_EXAMPLE}")
+    if parts.username is not None or parts.password is not None:
+        # The SDK would send them as Basic auth and drop the Bearer key.
+        raise ConfigError(
+            "the base URL carries credentials (user:password@): remove them and set the key "
+            "with SUMMARIZER_API_KEY or OPENAI_API_KEY"
+        )
+    if parts.fragment:
+        raise ConfigError(f"base URL has a #fragment, which no API uses: use {BASE_URL_EXAMPLE}")
+    return url
 
 
-def _check(s: Settings, explicit_overlap: bool = True) -> Settings:
-    """Validate ``s``. ``explicit_overlap``: the user chose ``chunk_overlap`` (not the default)."""
-    for name, (where, hint) in _FLOATS.items():
-        value = getattr(s, name)
-        if value is not None and not math.isfinite(value):
-            raise ConfigError(
-                f"{name.replace('_', '-')} must be a finite number, got {value}: set "
-                f"{where} to {hint}"
-            )
-    if s.engine not in ENGINES:
-        raise ConfigError(f"unknown engine {s.engine!r}: choose one of {', '.join(ENGINES)}")
-    if s.mode not in MODES:
-        raise ConfigError(f"unknown mode {s.mode!r}: choose one of {', '.join(MODES)}")
-    if not 0.0 <= s.temperature <= 2.0:
-        raise ConfigError(f"temperature {s.temperature} is out of range: use 0.0 to 2.0")
-    if s.top_p is not None and not 0.0 < s.top_p <= 1.0:
-        raise ConfigError(f"top_p {s.top_p} is out of range: use a value in (0, 1]")
-    for name in ("max_tokens", "timeout", "deadline"):
-        if getattr(s, name) <= 0:
-            raise ConfigError(f"{name.replace('_', '-')} must be positive, got {getattr(s, name)}")
-    for name in ("max_retries", "transport_retries", "retry_max_wait"):
-        if getattr(s, name) < 0:
-            raise ConfigError(f"{name.replace('_', '-')} must be 0 or more, got {getattr(s, name)}")
-    for name in ("max_input_chars", "concurrency"):
-        if getattr(s, name) < 1:
-            raise ConfigError(f"{name.replace('_', '-')} must be 1 or more, got {getattr(s, name)}")
-    if s.chunk_tokens < 400:
-        raise ConfigError(f"chunk-tokens must be 400 or more, got {s.chunk_tokens}")
-    # Chunking repeats at most a quarter of a chunk (chunking.LongArticle._split), so the
-    # default overlap fits any chunk size; an overlap the user chose must fit theirs.
+def _check(s: Settings, explicit_overlap: bool) -> Settings:
+    """Cross-field rules (each field's own limits are declared on the field)."""
+    # Chunking repeats at most a quarter of a chunk (chunked.LongArticle), so the default
+    # overlap fits any chunk size; an overlap the user chose must fit theirs.
     overlap = s.chunk_overlap if explicit_overlap else min(s.chunk_overlap, s.chunk_tokens // 4)
     if not 0 <= overlap < s.chunk_tokens // 2:
         raise ConfigError(
@@ -230,47 +293,47 @@ def _check(s: Settings, explicit_overlap: bool = True) -> Settings:
             f"({s.chunk_tokens}), got {s.chunk_overlap}: lower SUMMARIZER_CHUNK_OVERLAP or "
             "raise SUMMARIZER_CHUNK_TOKENS"
         )
-    if s.cache_size_limit <= 0:
-        raise ConfigError(f"cache size limit must be positive, got {s.cache_size_limit}")
-    if s.token_budget is not None and s.token_budget <= 0:
-        raise ConfigError(f"token budget must be positive, got {s.token_budget}")
-    if s.base_url is not None:
-        _check_base_url(s)
     if s.engine == "llm" and not s.has_endpoint:
         raise ConfigError(NO_ENDPOINT_HELP)
     return s
 
 
+def _coerce(name: str, value: Any) -> Any:
+    if name == "cache_dir" and isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if name == "base_url" and isinstance(value, str):
+        return check_base_url(value)
+    return value
+
+
 def resolve_settings(
     env: Mapping[str, str] | None = None, base: Settings | None = None, **overrides: Any
 ) -> Settings:
-    """Merge explicit values (``None`` means "not given") over the environment and defaults."""
-    environ = os.environ if env is None else env
-    known = {f.name for f in fields(Settings)}
-    unknown = set(overrides) - known
+    """Merge explicit values (``None`` means "not given") over the environment and defaults.
+
+    ``env`` replaces ``os.environ`` (tests); with ``base``, the environment is not read
+    again: ``base`` was resolved already and ``overrides`` go over it.
+    """
+    unknown = set(overrides) - set(FIELDS)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    values: dict[str, Any] = {}
-    if base is None:
-        for name, (names, parse) in _ENV.items():
-            for var in names:
-                raw = environ.get(var)
-                if raw is not None and raw.strip() != "":
-                    values[name] = parse(raw.strip())
-                    break
-    for name, value in overrides.items():
-        if value is None:
-            continue
-        if name == "api_key" and isinstance(value, str):
-            value = SecretStr(value)
-        elif name == "cache_dir" and isinstance(value, os.PathLike):
-            value = os.fspath(value)
-        elif name == "cache_size_limit" and isinstance(value, str):
-            value = parse_size(value)
-        values[name] = value
-    settings = replace(base or Settings(), **values)
-    # an overlap is the user's choice if given now, or carried over from a base that had one
-    explicit_overlap = "chunk_overlap" in values or (
-        base is not None and base.chunk_overlap != DEFAULT_CHUNK_OVERLAP
+    given = {k: _coerce(k, v) for k, v in overrides.items() if v is not None}
+    token = _ENVIRON.set({} if base is not None else env)
+    try:
+        if base is not None:
+            values = {**base.model_dump(), **given}
+            settings = Settings(**values)
+            chosen = base.model_fields_set | set(given)
+        else:
+            settings = Settings(**given)
+            chosen = settings.model_fields_set
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    finally:
+        _ENVIRON.reset(token)
+    if settings.base_url is not None and "base_url" not in given:
+        check_base_url(settings.base_url)  # from the environment
+    explicit_overlap = "chunk_overlap" in chosen and (
+        base is None or "chunk_overlap" in given or base.chunk_overlap != DEFAULT_CHUNK_OVERLAP
     )
     return _check(settings, explicit_overlap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -70,9 +71,44 @@ def test_bad_values_are_config_errors_that_say_what_to_fix(
         resolve_settings(env=env)
 
 
-def test_endpoint_host_never_carries_credentials() -> None:
-    s = resolve_settings(env={}, base_url="https://user:secret@example.test:8443/v1?key=abc")
-    assert s.endpoint_host == "https://example.test:8443/v1"
+def test_credentials_in_the_base_url_are_refused_not_sent_instead_of_the_key() -> None:
+    # The SDK turned user:pass@ into Basic auth and silently dropped the Bearer key.
+    cases: list[tuple[dict[str, str], str | None]] = [
+        ({"SUMMARIZER_BASE_URL": "https://user:secret@h.test/v1"}, None),
+        ({}, "https://user:secret@h.test/v1"),
+        ({}, "https://tok@h.test/v1"),
+    ]
+    for env, flag in cases:
+        with pytest.raises(ConfigError, match="SUMMARIZER_API_KEY") as info:
+            resolve_settings(env=env, base_url=flag)
+        assert "secret" not in str(info.value) and "tok" not in str(info.value)
+
+
+def test_a_query_string_is_kept_apart_from_the_path_and_the_endpoint_name() -> None:
+    s = resolve_settings(env={}, base_url="https://x.test:8443/openai/v1?api-version=2024-10-21")
+    assert s.endpoint_host == "https://x.test:8443/openai/v1"
+    assert s.effective_base_url == "https://x.test:8443/openai/v1"
+    assert s.base_query == {"api-version": "2024-10-21"}
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000/v1", "  ", "ftp://h/v1", "http:///v1"])
+def test_a_base_url_without_scheme_or_host_says_what_to_write(url: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape("http://127.0.0.1:8000/v1")):
+        resolve_settings(env={}, base_url=url)
+
+
+def test_spaces_around_a_base_url_are_dropped() -> None:
+    assert resolve_settings(env={}, base_url=" http://h:1/v1 \n").base_url == "http://h:1/v1"
+    env = {"SUMMARIZER_BASE_URL": "http://h:1/v1  "}
+    assert resolve_settings(env=env).base_url == "http://h:1/v1"
+
+
+def test_each_setting_declares_its_environment_variable_once() -> None:
+    from summarizer.config import FIELDS, env_names
+
+    for name in FIELDS:
+        assert env_names(name)[0] == f"SUMMARIZER_{name.upper()}"
+    assert env_names("api_key") == ("SUMMARIZER_API_KEY", "OPENAI_API_KEY")
 
 
 def test_api_key_is_not_in_repr() -> None:
