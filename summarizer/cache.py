@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("summarizer")
 
 #: Bumped whenever the key material or the envelope changes shape.
-KEY_VERSION = 2
+KEY_VERSION = 3
 #: Seconds SQLite waits for a lock held by another process before giving up.
 SQLITE_TIMEOUT = 10.0
 
@@ -63,37 +63,26 @@ def cache_dir(settings: Settings) -> Path:
 
 
 def key_material(
-    settings: Settings,
     engine: str,
-    prompt_hash: str | None,
+    engine_material: dict[str, Any],
     schema_hash: str,
     text: str,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """Everything that changes the answer, as a plain dict (no secrets)."""
-    material: dict[str, Any] = {
+    """Everything that changes the answer, as a plain dict (no secrets).
+
+    ``engine_material`` is the engine's own part (:meth:`Engine.cache_material`): for the
+    LLM engine the model, endpoint, mode, sampling, every prompt template and every
+    response model.
+    """
+    return {
+        **engine_material,
         "v": KEY_VERSION,
         "engine": engine,
         "schema_hash": schema_hash,
         "title": canonical_text(title) if title else "",
         "text": canonical_text(text),
     }
-    if engine == "llm":
-        material.update(
-            model=settings.model,
-            endpoint=settings.endpoint_host,
-            mode=settings.mode,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            seed=settings.seed,
-            max_tokens=settings.max_tokens,
-            prompt_hash=prompt_hash,
-            max_retries=settings.max_retries,
-            # long articles are split by these, so they shape the answer too
-            chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap,
-        )
-    return material
 
 
 def canonical_json(material: dict[str, Any]) -> str:

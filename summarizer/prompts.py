@@ -25,6 +25,14 @@ USER_TEMPLATE = "user.j2"
 _DELIMITER = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
 
 
+_PARTS = re.compile(r"<(\s*/?\s*parts\b[^<>]*)>", re.IGNORECASE)
+
+
+def neutralize_parts(text: str) -> str:
+    """Escape ``<parts>`` markers (the overview prompt's delimiters) and article markers."""
+    return _PARTS.sub(lambda m: f"&lt;{m.group(1)}&gt;", neutralize(text))
+
+
 def neutralize(text: str) -> str:
     """Escape ``<article>``/``</article>`` markers inside untrusted text as ``&lt;…&gt;``."""
     return _DELIMITER.sub(lambda m: f"&lt;{m.group(1)}&gt;", text)
@@ -38,43 +46,54 @@ def data_dir(kind: str) -> Path:
     return Path(__file__).resolve().parent.parent / kind
 
 
+ARTICLE_TEMPLATES = (SYSTEM_TEMPLATE, USER_TEMPLATE)
+#: The final call for a long article: the parts' summaries in, the whole article's out.
+OVERVIEW_TEMPLATES = ("overview_system.j2", "overview_user.j2")
+TEMPLATES = ARTICLE_TEMPLATES + OVERVIEW_TEMPLATES
+
+
+def _digest(sources: dict[str, str], names: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class PromptSet:
-    """The system and user templates, loaded once, with their combined hash."""
+    """Every template, loaded once, with their hashes.
+
+    ``hash`` covers the article prompt (what ``meta.prompt_hash`` reports and recordings
+    name); ``full_hash`` covers every template, and is what the cache key uses, so editing
+    any of them (the long-article overview too) invalidates the results it shaped.
+    """
 
     directory: Path
-    system_source: str
-    user_source: str
+    sources: dict[str, str]
 
     @property
     def hash(self) -> str:
-        h = hashlib.sha256()
-        for name, source in (
-            (SYSTEM_TEMPLATE, self.system_source),
-            (USER_TEMPLATE, self.user_source),
-        ):
-            h.update(name.encode() + b"\0" + source.encode() + b"\0")
-        return h.hexdigest()[:16]
+        return _digest(self.sources, ARTICLE_TEMPLATES)
+
+    @property
+    def full_hash(self) -> str:
+        return _digest(self.sources, TEMPLATES)
 
     @cached_property
-    def _templates(self) -> tuple[Template, Template]:
+    def _templates(self) -> dict[str, Template]:
         """Compiled once per prompt set: compiling costs ~2 ms, every call renders."""
         from jinja2 import Environment, StrictUndefined
 
         env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-        return env.from_string(self.system_source), env.from_string(self.user_source)
+        return {name: env.from_string(source) for name, source in self.sources.items()}
 
-    def render(self, article: str, **variables: Any) -> list[dict[str, str]]:
-        """Chat messages: the system prompt first, the article delimited in the user turn."""
+    def _messages(self, names: tuple[str, ...], values: dict[str, Any]) -> list[dict[str, str]]:
         from jinja2 import UndefinedError
 
-        system_template, user_template = self._templates
-        values = {"language": "English", "title": "", **variables, "article": article}
-        values["article"] = neutralize(str(values["article"]))
-        values["title"] = neutralize(" ".join(str(values["title"]).split()))
+        system_name, user_name = names
         try:
-            system = system_template.render(**values)
-            user = user_template.render(**values)
+            system = self._templates[system_name].render(**values)
+            user = self._templates[user_name].render(**values)
         except UndefinedError as exc:
             raise ConfigError(
                 f"prompt template in {self.directory} uses an undefined variable: {exc.message}"
@@ -84,14 +103,45 @@ class PromptSet:
             {"role": "user", "content": user.strip()},
         ]
 
+    def render(self, article: str, **variables: Any) -> list[dict[str, str]]:
+        """Chat messages: the system prompt first, the article delimited in the user turn."""
+        values = {"language": "English", "title": "", **variables, "article": article}
+        values["article"] = neutralize(str(values["article"]))
+        values["title"] = neutralize(" ".join(str(values["title"]).split()))
+        return self._messages(ARTICLE_TEMPLATES, values)
+
+    def render_overview(
+        self, parts: list[dict[str, Any]], title: str | None = None
+    ) -> list[dict[str, str]]:
+        """The long-article overview prompt: the parts' ``tldr``, ``summary``, ``key_points``."""
+        clean = [
+            {
+                "tldr": neutralize_parts(str(p["tldr"])),
+                "summary": neutralize_parts(str(p["summary"])),
+                "key_points": [neutralize_parts(str(k)) for k in p["key_points"]],
+            }
+            for p in parts
+        ]
+        heading = neutralize_parts(" ".join((title or "").split()))
+        return self._messages(OVERVIEW_TEMPLATES, {"parts": clean, "title": heading})
+
 
 @lru_cache(maxsize=8)
 def load_prompts(directory: str | None = None) -> PromptSet:
-    """Read the templates from ``directory`` (default: the packaged ``prompts/``)."""
-    path = Path(directory) if directory else data_dir("prompts")
-    try:
-        system = (path / SYSTEM_TEMPLATE).read_text(encoding="utf-8")
-        user = (path / USER_TEMPLATE).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read prompt templates in {path}: {exc.strerror}") from exc
-    return PromptSet(path, system, user)
+    """Read the templates from ``directory`` (default: the packaged ``prompts/``).
+
+    A directory of one's own needs the article templates; an overview template it lacks
+    comes from the packaged set.
+    """
+    packaged = data_dir("prompts")
+    path = Path(directory) if directory else packaged
+    sources: dict[str, str] = {}
+    for name in TEMPLATES:
+        source = path / name
+        if name in OVERVIEW_TEMPLATES and not source.exists():
+            source = packaged / name
+        try:
+            sources[name] = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read prompt templates in {path}: {exc.strerror}") from exc
+    return PromptSet(path, sources)

@@ -33,7 +33,10 @@ from summarizer.cache import (
 )
 from summarizer.cli import app
 from summarizer.config import parse_size, resolve_settings
+from summarizer.engines.base import EngineOutput, RunStats
+from summarizer.engines.llm.engine import LLMEngine
 from summarizer.errors import ConfigError, ProviderError, ValidationFailed
+from summarizer.testing import FunctionEngine
 from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion, error_body
 from tests.conftest import ROOT, SENTINEL_KEY
 
@@ -80,7 +83,7 @@ def cli(*args: str) -> Any:
 def _material(text: str = "Some article text.", **overrides: Any) -> dict[str, Any]:
     base = {"base_url": "http://127.0.0.1:9/v1", "model": "m", "engine": "llm"}
     settings = resolve_settings(env={}, **{**base, **overrides})
-    return key_material(settings, "llm", "prompthash", "schemahash", text)
+    return key_material("llm", LLMEngine(settings).cache_material(), "schemahash", text)
 
 
 @pytest.mark.parametrize(
@@ -104,13 +107,37 @@ def test_each_setting_ingredient_changes_the_key(override: dict[str, Any]) -> No
 
 
 def test_prompt_schema_text_title_and_engine_change_the_key() -> None:
-    settings = resolve_settings(env={}, base_url="http://127.0.0.1:9/v1")
-    ref = cache_key(key_material(settings, "llm", "p1", "s1", "text"))
-    assert cache_key(key_material(settings, "llm", "p2", "s1", "text")) != ref
-    assert cache_key(key_material(settings, "llm", "p1", "s2", "text")) != ref
-    assert cache_key(key_material(settings, "llm", "p1", "s1", "text 2")) != ref
-    assert cache_key(key_material(settings, "llm", "p1", "s1", "text", "A title")) != ref
-    assert cache_key(key_material(settings, "extractive", "p1", "s1", "text")) != ref
+    ref = cache_key(key_material("llm", {"prompt_hash": "p1"}, "s1", "text"))
+    assert cache_key(key_material("llm", {"prompt_hash": "p2"}, "s1", "text")) != ref
+    assert cache_key(key_material("llm", {"prompt_hash": "p1"}, "s2", "text")) != ref
+    assert cache_key(key_material("llm", {"prompt_hash": "p1"}, "s1", "text 2")) != ref
+    assert cache_key(key_material("llm", {"prompt_hash": "p1"}, "s1", "text", "A title")) != ref
+    assert cache_key(key_material("extractive", {"prompt_hash": "p1"}, "s1", "text")) != ref
+
+
+def test_every_template_and_response_model_feeds_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Editing the long-article overview prompt once served stale long-article results."""
+    from summarizer.prompts import TEMPLATES, data_dir
+
+    def key_with(edited: str | None) -> str:
+        folder = tmp_path / f"prompts-{edited}"
+        folder.mkdir()
+        for name in TEMPLATES:
+            text = (data_dir("prompts") / name).read_text(encoding="utf-8")
+            (folder / name).write_text(text + (" " if name == edited else ""), encoding="utf-8")
+        settings = resolve_settings(env={}, base_url="http://h:1/v1", prompts_dir=str(folder))
+        return cache_key(key_material("llm", LLMEngine(settings).cache_material(), "s", "t"))
+
+    ref = key_with(None)
+    assert len({ref, *(key_with(name) for name in TEMPLATES)}) == 1 + len(TEMPLATES)
+    settings = resolve_settings(env={}, base_url="http://h:1/v1")
+    material = LLMEngine(settings).cache_material()
+    from summarizer.engines.llm import merge
+
+    monkeypatch.setattr(merge.Overview, "model_json_schema", classmethod(lambda cls: {"x": 1}))
+    assert LLMEngine(settings).cache_material()["response_models"] != material["response_models"]
 
 
 def test_key_is_sha256_of_canonical_json_and_normalizes_text() -> None:
@@ -330,17 +357,13 @@ def test_degraded_result_is_not_stored(
 ) -> None:
     """A result with warnings (e.g. the chunk overview fell back) is retried next time."""
     llm_env.push(completion(good_answer))
-    s = Summarizer(cache=False)
-    result = s.summarize(seed_text)
-    s = Summarizer()
-    key = s._prepare(seed_text)[1]
-    degraded = result.model_copy(
-        update={"meta": result.meta.model_copy(update={"warnings": ["x"]})}
-    )
-    assert not result.meta.warnings
-    s._store(key, degraded)
+    summary = Summarizer(cache=False).summarize(seed_text).summary
+    warned = EngineOutput(summary, RunStats(attempts=1), warnings=["overview fell back"])
+    degraded = Summarizer(engine_impl=FunctionEngine(lambda a, t: warned))
+    assert degraded.summarize(seed_text).meta.warnings == ["overview fell back"]
     assert entries(cdir) == 0
-    s._store(key, result)
+    whole = Summarizer(engine_impl=FunctionEngine(lambda a, t: summary))
+    assert not whole.summarize(seed_text).meta.warnings
     assert entries(cdir) == 1
 
 
@@ -362,7 +385,7 @@ def test_entry_that_no_longer_validates_is_a_miss(
     llm_env.push(completion(good_answer), completion(good_answer))
     s = Summarizer()
     s.summarize(seed_text)
-    key = s._prepare(seed_text)[1]
+    key = s.cache_key(seed_text)
     assert key is not None
     s.close()
     rc = ResultCache(cdir, 1 << 30)
@@ -542,7 +565,10 @@ def test_size_limit_from_env_and_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_settings().cache_size_limit == 64 * 1024 * 1024
     assert resolve_settings(cache_size_limit="1GiB").cache_size_limit == 1024**3
     monkeypatch.setenv("SUMMARIZER_CACHE_SIZE_LIMIT", "lots")
-    with pytest.raises(ConfigError, match="cache-size-limit is not a size, got 'lots': set --cache-size-limit / SUMMARIZER_CACHE_SIZE_LIMIT"):
+    with pytest.raises(
+        ConfigError,
+        match="not a size, got 'lots': set --cache-size-limit / SUMMARIZER_CACHE_SIZE_LIMIT",
+    ):
         resolve_settings()
     with pytest.raises(ConfigError, match="must be positive"):
         resolve_settings(env={}, cache_size_limit=0)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from summarizer import ArticleSummary, Summarizer, summarize
+from summarizer.engines.llm.engine import LLMEngine
 from summarizer.errors import ConfigError, InputError, ValidationFailed
 from summarizer.grounding import find_span
 from summarizer.prompts import load_prompts
@@ -170,16 +171,16 @@ def test_summarizer_is_a_context_manager(
     fake.push(*[completion(good_answer) for _ in range(3)])
     with _llm(fake) as s:
         assert s.summarize(seed_text).meta.attempts == 1
-        assert s._llm is not None and s._llm._sync is not None
-        client = s._llm._sync[0]
+        engine = s.engine
+        assert isinstance(engine, LLMEngine) and engine.open_clients == 1
         assert s.summarize(seed_text + "\nMore.").meta.attempts == 1
-        assert s._llm._sync[0] is client  # one HTTP client per engine, reused
-    assert s._llm._sync is None  # closed on exit
+        assert engine.open_clients == 1  # one HTTP client per engine and loop, reused
+    assert engine.open_clients == 0  # closed on exit
 
     async def run() -> None:
         async with _llm(fake) as a:
             await a.asummarize(seed_text)
-            assert a._llm is not None and len(a._llm._async) == 1
-        assert len(a._llm._async) == 0
+            assert isinstance(a.engine, LLMEngine) and a.engine.open_clients == 1
+        assert isinstance(a.engine, LLMEngine) and a.engine.open_clients == 0
 
     asyncio.run(run())

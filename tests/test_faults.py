@@ -13,7 +13,7 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,9 @@ from typer.testing import CliRunner
 from summarizer.api import Summarizer
 from summarizer.cache import ResultCache
 from summarizer.cli import app
+from summarizer.config import resolve_settings
+from summarizer.engines.llm.engine import LLMEngine
+from summarizer.engines.llm.transport import ModelTransport
 from summarizer.errors import (
     AuthenticationError,
     BudgetExceeded,
@@ -34,6 +37,7 @@ from summarizer.errors import (
     TruncatedOutputError,
     ValidationFailed,
 )
+from summarizer.testing import VirtualTime
 from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion, error_body
 from tests.conftest import SENTINEL_KEY
 
@@ -360,14 +364,21 @@ def cache_entries(cache_dir: Path) -> int:
         cache.close()
 
 
-def make_summarizer(case: Fault, url: str, cache_dir: Path) -> Summarizer:
-    return Summarizer(
+def make_summarizer(
+    case: Fault, url: str, cache_dir: Path, time_source: VirtualTime | None = None
+) -> Summarizer:
+    """The case's summarizer; with ``time_source``, its transport sleeps virtually."""
+    settings = resolve_settings(
         base_url=url,
         api_key=SENTINEL_KEY,
         model="fake-model",
         cache_dir=str(cache_dir),
         **case.config(),
     )
+    if time_source is None:
+        return Summarizer(settings)
+    transport = ModelTransport(sleep=time_source.sleep, clock=time_source.clock)
+    return Summarizer(settings, engine_impl=LLMEngine(settings, transport=transport))
 
 
 def cli_args(case: Fault, url: str) -> tuple[list[str], dict[str, str]]:
@@ -390,29 +401,27 @@ def cli_args(case: Fault, url: str) -> tuple[list[str], dict[str, str]]:
 
 
 @pytest.fixture
-def retry_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Capture the "summarizer" logger even after the CLI turned its propagation off."""
-    logger = logging.getLogger("summarizer")
-    propagate = logger.propagate
-    logger.propagate = True
+def retry_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.INFO, logger="summarizer")
-    try:
-        yield caplog
-    finally:
-        logger.propagate = propagate
+    return caplog
 
 
 def _retry_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "summarizer" and r.getMessage().startswith("transport retry")
+        if r.name.startswith("summarizer.") and r.getMessage().startswith("transport retry")
     ]
 
 
 def _check_outcome(
-    case: Fault, run: Callable[[], Any], fake: FakeOpenAI, cache_dir: Path
+    case: Fault,
+    run: Callable[[], Any],
+    fake: FakeOpenAI,
+    cache_dir: Path,
+    time_source: VirtualTime | None = None,
 ) -> SummarizerError | None:
+    """Run the case; its bounds count real time plus the waits slept virtually."""
     started = time.monotonic()
     error: SummarizerError | None = None
     if case.error is None:
@@ -427,7 +436,7 @@ def _check_outcome(
         message = str(error)
         assert case.says in message
         assert "\n" not in message and len(message) < 400
-    elapsed = time.monotonic() - started
+    elapsed = time.monotonic() - started + (time_source.offset if time_source else 0.0)
     assert case.min_seconds <= elapsed <= case.max_seconds, f"took {elapsed:.2f}s"
     assert len(fake.requests) == case.requests
     assert not fake.queue, "queued replies left unused"
@@ -447,11 +456,14 @@ def test_fault_library(
 ) -> None:
     fake.push(*case.replies(good_answer, bad_answer))
     cache_dir = tmp_path / "lib-cache"
-    summarizer = make_summarizer(case, base_url(case, fake), cache_dir)
+    clock = VirtualTime()
+    summarizer = make_summarizer(case, base_url(case, fake), cache_dir, clock)
     try:
-        error = _check_outcome(case, lambda: summarizer.summarize(seed_text), fake, cache_dir)
+        run = lambda: summarizer.summarize(seed_text)  # noqa: E731
+        error = _check_outcome(case, run, fake, cache_dir, clock)
     finally:
         summarizer.close()
+    assert len(clock.sleeps) == case.retries  # every retry waited, virtually
     lines = _retry_lines(retry_log)
     assert len(lines) == case.retries, lines
     for n, line in enumerate(lines, 1):  # each retry says which one, why, and the wait
@@ -472,9 +484,15 @@ def test_fault_async(
     case = BY_ID[case_id]
     fake.push(*case.replies(good_answer, bad_answer))
     cache_dir = tmp_path / "async-cache"
-    summarizer = make_summarizer(case, base_url(case, fake), cache_dir)
+    clock = VirtualTime()
+    summarizer = make_summarizer(case, base_url(case, fake), cache_dir, clock)
+
+    async def run() -> Any:
+        async with summarizer:
+            return await summarizer.asummarize(seed_text)
+
     try:
-        _check_outcome(case, lambda: asyncio.run(summarizer.asummarize(seed_text)), fake, cache_dir)
+        _check_outcome(case, lambda: asyncio.run(run()), fake, cache_dir, clock)
     finally:
         summarizer.close()
 
@@ -560,9 +578,9 @@ def test_deadline_flag_and_env_reach_the_settings(seed_path: Path, fake: FakeOpe
 
 def test_openai_sdk_retries_are_off() -> None:
     from summarizer.config import resolve_settings
-    from summarizer.engines.llm.engine import _client_kwargs
+    from summarizer.engines.llm.engine import client_options
 
-    kwargs = _client_kwargs(resolve_settings(base_url="http://127.0.0.1:9/v1"))
+    kwargs = client_options(resolve_settings(base_url="http://127.0.0.1:9/v1"))
     assert kwargs["max_retries"] == 0
 
 
@@ -637,7 +655,7 @@ class _Exc(Exception):
     [
         ({"retry-after": "2"}, 2.0),
         ({"retry-after": "0.5"}, 0.5),
-        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after": "-3"}, None),  # negative: no request, so the normal backoff applies
         ({"retry-after": "soon"}, None),
         ({"retry-after": "nan"}, None),
         ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
@@ -647,7 +665,7 @@ class _Exc(Exception):
     ],
 )
 def test_retry_after_parsing(headers: dict[str, str], expected: float | None) -> None:
-    from summarizer.engines.llm.transport import retry_after
+    from summarizer.engines.llm.failures import retry_after
 
     assert retry_after(_Exc(headers)) == expected
 
@@ -655,7 +673,7 @@ def test_retry_after_parsing(headers: dict[str, str], expected: float | None) ->
 def test_retry_after_http_date_in_the_future() -> None:
     import email.utils
 
-    from summarizer.engines.llm.transport import retry_after
+    from summarizer.engines.llm.failures import retry_after
 
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     wait = retry_after(_Exc({"retry-after": when}))

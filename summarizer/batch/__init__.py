@@ -6,6 +6,6 @@ lines, ``--resume``).
 
 from summarizer.batch.inputs import BatchItem, expand_inputs
 from summarizer.batch.output import BatchOutcome
-from summarizer.batch.scheduler import BatchInput, iter_outcomes, run_batch
+from summarizer.batch.scheduler import BatchInput, bounded_map, run_batch
 
-__all__ = ["BatchInput", "BatchItem", "BatchOutcome", "expand_inputs", "iter_outcomes", "run_batch"]
+__all__ = ["BatchInput", "BatchItem", "BatchOutcome", "bounded_map", "expand_inputs", "run_batch"]

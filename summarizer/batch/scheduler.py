@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Iterable, Iterator
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from summarizer.batch.inputs import BatchItem
 from summarizer.batch.output import BatchOutcome
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from summarizer.api import Summarizer
 
 ORDERED_WINDOW = 4  # ordered mode: finished outcomes held back, per unit of concurrency
+T = TypeVar("T")
+R = TypeVar("R")
+_END = object()
 BatchInput: TypeAlias = "str | tuple[str, str] | BatchItem"
 
 
@@ -31,45 +34,37 @@ def _as_item(value: BatchInput, index: int) -> BatchItem:
     return BatchItem(str(index), text=value)
 
 
-# -- running -------------------------------------------------------------------------------
-async def _one(
-    summarizer: Summarizer, index: int, item: BatchItem, gate: asyncio.Semaphore
-) -> BatchOutcome:
-    async with gate:
-        started = time.perf_counter()
-        outcome = BatchOutcome(index, item.id, item.path, scrub=summarizer.scrub)
-        try:
-            text, title, outcome.warnings = item.load()
-            result = await summarizer.asummarize(text, title=title)
-            if outcome.warnings:
-                result.meta.warnings = [*outcome.warnings, *result.meta.warnings]
-            outcome.result = result
-        except Exception as exc:  # one article never stops the batch
-            outcome.error = exc
-        outcome.elapsed = time.perf_counter() - started
-        return outcome
-
-
-async def run_batch(
-    summarizer: Summarizer,
-    items: Iterable[BatchInput],
+async def bounded_map(
+    work: Callable[[int, T], Awaitable[R]],
+    items: Iterable[T],
     concurrency: int = 8,
     ordered: bool = False,
-) -> AsyncGenerator[BatchOutcome, None]:
-    """Yield one outcome per item, at most ``concurrency`` articles in flight."""
-    source = (_as_item(v, i) for i, v in enumerate(items))
+) -> AsyncGenerator[R, None]:
+    """``await work(index, item)`` for every item, at most ``concurrency`` at a time.
+
+    Results are yielded as they complete (``ordered``: in input order, holding at most
+    ``ORDERED_WINDOW * concurrency`` finished ones back). ``items`` is read lazily, so
+    memory stays flat. ``work`` should not raise: an exception ends the whole map.
+    Closing the generator cancels what is still running.
+    """
+    source = iter(items)
     gate = asyncio.Semaphore(max(1, concurrency))
     window = max(1, concurrency) * (ORDERED_WINDOW if ordered else 1)
-    pending: dict[int, asyncio.Task[BatchOutcome]] = {}  # insertion order == input order
+    pending: dict[int, asyncio.Task[R]] = {}  # insertion order == input order
+
+    async def gated(index: int, item: T) -> R:
+        async with gate:
+            return await work(index, item)
+
     index, exhausted = 0, False
     try:
         while True:
             while not exhausted and len(pending) < window:
-                item = next(source, None)
-                if item is None:
+                item = next(source, _END)
+                if item is _END:
                     exhausted = True
                     break
-                pending[index] = asyncio.create_task(_one(summarizer, index, item, gate))
+                pending[index] = asyncio.create_task(gated(index, item))  # type: ignore[arg-type]
                 index += 1
             if not pending:
                 return
@@ -88,22 +83,34 @@ async def run_batch(
             task.cancel()
         if pending:
             await asyncio.gather(*pending.values(), return_exceptions=True)
-        await summarizer.aclose()  # the async HTTP client is bound to this event loop
 
 
-def iter_outcomes(
-    summarizer: Summarizer, items: Iterable[BatchInput], concurrency: int = 8, ordered: bool = False
-) -> Iterator[BatchOutcome]:
-    """Synchronous :func:`run_batch`: drives a private event loop between yields."""
-    loop = asyncio.new_event_loop()
-    agen = run_batch(summarizer, items, concurrency, ordered)
+async def summarize_item(summarizer: Summarizer, index: int, item: BatchItem) -> BatchOutcome:
+    """One article of a batch: an outcome with its result or its error, never a raise."""
+    started = time.perf_counter()
+    outcome = BatchOutcome(index, item.id, item.path, scrub=summarizer.scrub)
     try:
-        while True:
-            try:
-                yield loop.run_until_complete(agen.__anext__())
-            except StopAsyncIteration:
-                return
-    finally:
-        loop.run_until_complete(agen.aclose())
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+        text, title, outcome.warnings = item.load()
+        result = await summarizer.asummarize(text, title=title)
+        if outcome.warnings:
+            result.meta.warnings = [*outcome.warnings, *result.meta.warnings]
+        outcome.result = result
+    except Exception as exc:  # one article never stops the batch
+        outcome.error = exc
+    outcome.elapsed = time.perf_counter() - started
+    return outcome
+
+
+def run_batch(
+    summarizer: Summarizer,
+    items: Iterable[BatchInput],
+    concurrency: int = 8,
+    ordered: bool = False,
+) -> AsyncGenerator[BatchOutcome, None]:
+    """One outcome per item, at most ``concurrency`` articles in flight."""
+    source = (_as_item(v, i) for i, v in enumerate(items))
+
+    async def work(index: int, item: BatchItem) -> BatchOutcome:
+        return await summarize_item(summarizer, index, item)
+
+    return bounded_map(work, source, concurrency, ordered)

@@ -220,11 +220,12 @@ def run_command(
 
     async def main(writer: JsonlWriter, reporter: Reporter) -> None:
         items = _pending(inputs, skip, tally, notes)
-        async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
-            writer.write(outcome)
-            tally.add(outcome)
-            _flush(notes, reporter)
-            reporter.update(outcome, tally)
+        async with summarizer:  # its HTTP client lives on this event loop
+            async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
+                writer.write(outcome)
+                tally.add(outcome)
+                _flush(notes, reporter)
+                reporter.update(outcome, tally)
 
     with ExitStack() as stack:
         stream: TextIO = sys.stdout
@@ -233,7 +234,6 @@ def run_command(
             stream = cast(TextIO, stack.enter_context(output.open(mode, encoding="utf-8")))
         reporter: Reporter = RichReporter(err, tally.total) if use_rich else PlainReporter(err)
         stack.callback(reporter.close)
-        stack.callback(summarizer.close)
         tally.started = time.perf_counter()
         try:
             asyncio.run(main(JsonlWriter(stream), reporter))

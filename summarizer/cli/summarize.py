@@ -70,9 +70,8 @@ def summarize(
         article = read_article(path)
         for warning in article.warnings:
             typer.echo(f"summarizer: warning: {warning}", err=True)
-        summarizer = Summarizer(settings)
-        result = summarizer.summarize(article.text, title=article.title)
-        summarizer.close()
+        with Summarizer(settings) as summarizer:
+            result = summarizer.summarize(article.text, title=article.title)
         for warning in result.meta.warnings:
             typer.echo(f"summarizer: {warning}", err=True)
         if fmt is Format.json:

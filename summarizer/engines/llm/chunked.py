@@ -23,11 +23,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from summarizer.engines.llm.merge import Overview, fallback_overview, merge_parts, overview_messages
+from summarizer.engines.llm.merge import Overview, fallback_overview, merge_parts
 from summarizer.errors import ContextLengthError, SummarizerError
 from summarizer.schema import ArticleSummary
 from summarizer.sentences import SENTENCE_BREAK, is_break
@@ -35,11 +35,11 @@ from summarizer.tokens import chars_for_tokens, estimate_tokens
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
-    from summarizer.engines.llm.engine import LLMEngine, RunStats
+    from summarizer.engines.base import RunStats
+    from summarizer.engines.llm.engine import LLMEngine
 
 MIN_CHUNK_TOKENS = 400
 CHUNK_PARALLELISM = 4  # chunk calls in flight for one article (async path)
-Render = Callable[[str], list[dict[str, str]]]
 
 # A line from its first non-space character (a match may not start on whitespace: on a
 # long whitespace-only line that made every position rescan to the line end).
@@ -172,12 +172,9 @@ async def _all(
 class LongArticle:
     """Runs the LLM engine on one article, chunking it when it is (or proves) too long."""
 
-    def __init__(
-        self, settings: Settings, engine: LLMEngine, render: Render, title: str | None = None
-    ) -> None:
-        self.settings = settings
+    def __init__(self, engine: LLMEngine, title: str | None = None) -> None:
+        self.settings = engine.settings
         self.engine = engine
-        self.render = render
         self.title = title
 
     def _split(self, text: str, budget: int) -> list[Chunk]:
@@ -190,79 +187,40 @@ class LongArticle:
         data.update(merge_parts(parts))
         return ArticleSummary.model_validate(data, context={"article": article})
 
-    # -- sync ----------------------------------------------------------------------------
-    def run(self, article: str, stats: RunStats) -> Outcome:
+    async def run(self, article: str, stats: RunStats) -> Outcome:
         budget = self.settings.chunk_tokens
         if not needs_chunking(article, self.settings):
             try:
-                return Outcome(self.engine.run(article, self.render(article), stats))
-            except ContextLengthError:
-                budget = _rebudget(article, budget)
-                if not budget:
-                    raise
-        parts = [
-            p for c in self._split(article, budget) for p in self._extract(c.text, budget, stats)
-        ]
-        return self._merge(article, parts, stats)
-
-    def _extract(self, text: str, budget: int, stats: RunStats) -> list[ArticleSummary]:
-        try:
-            return [self.engine.run(text, self.render(text), stats)]
-        except ContextLengthError:
-            smaller = _rebudget(text, budget)
-            if not smaller:
-                raise
-            return [
-                p for c in self._split(text, smaller) for p in self._extract(c.text, smaller, stats)
-            ]
-
-    def _merge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
-        messages = overview_messages(parts, self.title)
-        try:
-            overview = self.engine.run(article, messages, stats, response_model=Overview)
-        except SummarizerError as err:  # any failure falls back, with a warning
-            return self._fallback(article, parts, err)
-        return Outcome(self._finish(article, parts, overview), len(parts), [])
-
-    def _fallback(self, article: str, parts: list[ArticleSummary], err: Exception) -> Outcome:
-        warning = f"overview of the {len(parts)} chunks merged without the model: {err}"
-        return Outcome(
-            self._finish(article, parts, fallback_overview(parts)), len(parts), [warning]
-        )
-
-    # -- async ---------------------------------------------------------------------------
-    async def arun(self, article: str, stats: RunStats) -> Outcome:
-        budget = self.settings.chunk_tokens
-        if not needs_chunking(article, self.settings):
-            try:
-                return Outcome(await self.engine.arun(article, self.render(article), stats))
+                return Outcome(await self.engine.summarize(article, self.title, stats))
             except ContextLengthError:
                 budget = _rebudget(article, budget)
                 if not budget:
                     raise
         gate = asyncio.Semaphore(CHUNK_PARALLELISM)
         chunks = self._split(article, budget)
-        groups = await _all([self._aextract(c.text, budget, stats, gate) for c in chunks])
-        return await self._amerge(article, [p for g in groups for p in g], stats)
+        groups = await _all([self._extract(c.text, budget, stats, gate) for c in chunks])
+        return await self._merge(article, [p for g in groups for p in g], stats)
 
-    async def _aextract(
+    async def _extract(
         self, text: str, budget: int, stats: RunStats, gate: asyncio.Semaphore
     ) -> list[ArticleSummary]:
         try:
             async with gate:
-                return [await self.engine.arun(text, self.render(text), stats)]
+                return [await self.engine.summarize(text, self.title, stats)]
         except ContextLengthError:
             smaller = _rebudget(text, budget)
             if not smaller:
                 raise
             pieces = self._split(text, smaller)
-            groups = await _all([self._aextract(c.text, smaller, stats, gate) for c in pieces])
+            groups = await _all([self._extract(c.text, smaller, stats, gate) for c in pieces])
             return [p for g in groups for p in g]
 
-    async def _amerge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
-        messages = overview_messages(parts, self.title)
+    async def _merge(self, article: str, parts: list[ArticleSummary], stats: RunStats) -> Outcome:
+        messages = self.engine.prompts.render_overview([p.model_dump() for p in parts], self.title)
         try:
-            overview = await self.engine.arun(article, messages, stats, response_model=Overview)
+            overview = await self.engine.complete(article, messages, stats, Overview)
         except SummarizerError as err:  # any failure falls back, with a warning
-            return self._fallback(article, parts, err)
+            warning = f"overview of the {len(parts)} chunks merged without the model: {err}"
+            fallback = self._finish(article, parts, fallback_overview(parts))
+            return Outcome(fallback, len(parts), [warning])
         return Outcome(self._finish(article, parts, overview), len(parts), [])

@@ -1,0 +1,84 @@
+"""The engine seam: what the :class:`~summarizer.api.Summarizer` needs from any engine.
+
+An engine turns one article into a validated :class:`~summarizer.schema.ArticleSummary`
+with one async method, :meth:`Engine.run`. It also says what it is (``name``,
+:meth:`Engine.describe` for the result's metadata), whether its answers may be cached
+(``cacheable``) and what shapes them (:meth:`Engine.cache_material`, part of the cache
+key). The LLM engine, the extractive engine and the test fakes in
+:mod:`summarizer.testing` all implement it; the façade never asks which one it has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from summarizer.schema import ArticleSummary
+
+
+@dataclass
+class Usage:
+    """Tokens as the provider counted them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, raw: Any) -> None:
+        """Add a usage object or mapping (``prompt_tokens``, ...) from an answer."""
+        if raw is None:
+            return
+        for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            value = raw.get(name) if isinstance(raw, dict) else getattr(raw, name, 0)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                setattr(self, name, getattr(self, name) + value)
+
+
+@dataclass
+class RunStats:
+    """What one article cost: model answers, HTTP requests, tokens, and why it retried."""
+
+    attempts: int = 0  # model answers received (1 + validation re-asks used)
+    requests: int = 0  # HTTP requests sent, transport retries included
+    transport_retries: int = 0
+    reasks: int = 0  # validation re-asks sent back to the model
+    usage: Usage = field(default_factory=Usage)
+    retry_reasons: list[str] = field(default_factory=list)
+    stop_reason: str | None = None  # why the transport retry loop last gave up
+    http_attempts_this_call: int = 0  # the transport's attempt counter for the current call
+
+
+@dataclass
+class EngineOutput:
+    """One engine run: the summary, what it cost, and anything degraded about it."""
+
+    summary: ArticleSummary
+    stats: RunStats = field(default_factory=RunStats)
+    chunks: int = 1
+    warnings: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Anything that can summarize an article (see the module docstring)."""
+
+    name: str
+    cacheable: bool
+
+    def describe(self) -> dict[str, Any]:
+        """Fields of :class:`~summarizer.result.RunMeta` this engine fills: ``model``,
+        ``endpoint``, ``mode``, ``prompt_hash`` (each may be absent)."""
+        ...
+
+    def cache_material(self) -> dict[str, Any]:
+        """Everything of this engine's that changes its answer (never a secret)."""
+        ...
+
+    async def run(self, article: str, title: str | None = None) -> EngineOutput:
+        """Summarize ``article`` (already checked and normalized by the façade)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections held for the running event loop."""
+        ...
