@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+# The library never prints: without an application's logging setup, records go nowhere.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "ArticleSummary",

@@ -29,7 +29,7 @@ from summarizer.grounding import canonical_text
 if TYPE_CHECKING:
     from summarizer.config import Settings
 
-log = logging.getLogger("summarizer")
+log = logging.getLogger(__name__)
 
 #: Bumped whenever the key material or the envelope changes shape.
 KEY_VERSION = 3

@@ -11,7 +11,6 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +43,6 @@ runner = CliRunner()
 
 
 # -- helpers ------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _restore_logger() -> Iterator[None]:
-    """The CLI binds a stderr handler and turns propagation off; undo that per test."""
-    logger = logging.getLogger("summarizer")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    logger.handlers = []
-    logger.propagate = True
-    yield
-    logger.handlers, logger.level, logger.propagate = saved[0], saved[1], saved[2]
-
-
 @pytest.fixture
 def cdir(tmp_path: Path) -> Path:
     """The cache directory the autouse fixture points SUMMARIZER_CACHE_DIR at."""

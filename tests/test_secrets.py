@@ -83,18 +83,12 @@ def check_recording(fake: FakeOpenAI) -> None:
 
 
 @pytest.fixture
-def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Every record of ours and of the libraries under us, at DEBUG."""
-    saved = {name: logging.getLogger(name).propagate for name in LOGGERS}
     for name in LOGGERS:
-        logging.getLogger(name).propagate = True
         caplog.set_level(logging.DEBUG, logger=name)
     caplog.set_level(logging.DEBUG)
-    try:
-        yield caplog
-    finally:
-        for name, propagate in saved.items():
-            logging.getLogger(name).propagate = propagate
+    return caplog
 
 
 def test_needles_are_found_when_present() -> None:

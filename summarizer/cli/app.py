@@ -26,16 +26,24 @@ _state: dict[str, bool] = {"verbose": False}
 
 
 class _StderrHandler(logging.Handler):
-    """Writes to the ``sys.stderr`` of the moment (a test runner may swap it per call)."""
+    """Writes to the ``sys.stderr`` of the moment (a test runner may swap it per call),
+    every line with secrets blanked out."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        from summarizer.logs import scrub
+
         try:
-            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.write(scrub(self.format(record)) + "\n")
         except Exception:
             self.handleError(record)
 
 
 def setup_logging(verbose: bool) -> None:
+    """The library's own records on stderr (INFO with ``-v``, else WARNING and up).
+
+    Driven libraries (instructor logs every failed call with the server's raw text) stay
+    off stderr: the library's one-line, redacted messages replace them.
+    """
     _state["verbose"] = verbose
     logger = logging.getLogger("summarizer")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
@@ -43,24 +51,13 @@ def setup_logging(verbose: bool) -> None:
         handler.setFormatter(logging.Formatter("summarizer: %(levelname)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    logger.propagate = False
-    # instructor logs every failed call at ERROR with the server's raw text; our own
-    # messages (one line, redacted) replace it, so keep it off stderr even with -v.
-    quiet = logging.getLogger("instructor")
-    if not any(isinstance(h, logging.NullHandler) for h in quiet.handlers):
-        quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False
 
 
 def _redact(text: str) -> str:
     """Blank out the API key: a traceback's chained causes carry the server's raw text."""
-    import os
+    from summarizer.logs import scrub
 
-    for var in ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"):
-        key = os.environ.get(var, "").strip()
-        if len(key) >= 8:
-            text = text.replace(key, "***")
-    return text
+    return scrub(text)
 
 
 def fail(exc: BaseException) -> NoReturn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -60,8 +59,6 @@ def eval_command(
 ) -> None:
     """Score an engine on the gold set; exit 12 if below evals/thresholds.toml."""
     setup_logging(verbose)
-    if not verbose:  # instructor logs every failed attempt; the eval table reports them
-        logging.getLogger("instructor").addHandler(logging.NullHandler())
     with reported():
         from summarizer.evals.report import evaluate
         from summarizer.evals.runner import EvalOptions

@@ -135,6 +135,17 @@ def _on_parse_error(max_retries: int) -> Any:
     return hook
 
 
+def _import_retry_loop() -> None:
+    """instructor imports its retry loop (whose logger prints the provider's raw error
+    text) on the first call; import it now so its logger is quieted before that call."""
+    import importlib
+
+    try:
+        importlib.import_module("instructor.v2.core.retry")
+    except ImportError:  # another instructor layout: quieted after the first call instead
+        pass
+
+
 class LLMEngine:
     """Fills the response model through instructor; see the module docstring.
 
@@ -217,6 +228,12 @@ class LLMEngine:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
+            from summarizer.logs import quiet_driven_libraries, remember_secret
+
+            _import_retry_loop()
+            quiet_driven_libraries()
+            key = self.settings.api_key
+            remember_secret(key.get_secret_value() if key else None)
             transport = self._transport or ModelTransport()
             http = httpx2.AsyncClient(transport=transport, timeout=self.settings.timeout)
             raw = openai.AsyncOpenAI(**client_options(self.settings), http_client=http)
@@ -248,6 +265,10 @@ class LLMEngine:
             except Exception as exc:
                 note = stats.stop_reason
                 raise translate(exc, self.settings, stats.attempts, stats.requests, note) from exc
+            finally:
+                from summarizer.logs import quiet_driven_libraries
+
+                quiet_driven_libraries()  # loggers the call created, for the next calls
         return _clean(result)
 
     async def summarize(self, article: str, title: str | None, stats: RunStats) -> ArticleSummary:
