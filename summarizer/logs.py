@@ -67,6 +67,7 @@ def quiet_driven_libraries() -> None:
             if not any(isinstance(h, logging.NullHandler) for h in top.handlers):
                 top.addHandler(logging.NullHandler())
         for name, logger in list(logging.root.manager.loggerDict.items()):
-            ours = isinstance(logger, logging.Logger) and name.split(".")[0] in (*DRIVEN, OWN)
-            if ours and _FILTER not in logger.filters:
+            if not isinstance(logger, logging.Logger) or name.split(".")[0] not in (*DRIVEN, OWN):
+                continue
+            if _FILTER not in logger.filters:
                 logger.addFilter(_FILTER)

@@ -66,6 +66,7 @@ class EvalRun:
     metrics: dict[str, float | None]
     started: str
     seconds: float
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ class EvalRun:
             "seconds": round(self.seconds, 2),
             "version": __version__,
             "metrics": self.metrics,
+            "notes": self.notes,
             "articles": [s.to_dict() for s in self.scores],
         }
 
@@ -229,6 +231,17 @@ def run_eval(
     settings: dict[str, Any] = llm.recorded_settings() if llm else {"model": "extractive"}
     source = llm.mode if llm else "offline"
     recorded = llm.meta.get("articles", {}) if llm else {}
+    notes: list[str] = []
+    if source == "replay":  # a recording covers the articles it recorded, no more
+        missing = [item.id for item in items if item.id not in recorded]
+        if missing:
+            items = [item for item in items if item.id in recorded]
+            notes.append(
+                f"{len(missing)} gold article(s) have no recording in {options.replay} and were "
+                f"not replayed: {', '.join(missing)} (re-record to cover them)"
+            )
+        if not items:
+            raise ConfigError(f"{options.replay} records none of the selected gold articles")
     if llm is not None:
         llm.proxy.__enter__()
     try:
@@ -255,6 +268,7 @@ def run_eval(
         name=_run_name(options, settings), engine=options.engine, source=source,
         settings=settings, scores=scores, metrics=aggregate(scores),
         started=started.isoformat(timespec="seconds"), seconds=time.perf_counter() - t0,
+        notes=notes,
     )  # fmt: skip
     if llm is not None and options.record is not None:
         write_meta(options.record, run, llm, options.info)

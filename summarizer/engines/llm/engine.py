@@ -138,12 +138,12 @@ def _on_parse_error(max_retries: int) -> Any:
 def _import_retry_loop() -> None:
     """instructor imports its retry loop (whose logger prints the provider's raw error
     text) on the first call; import it now so its logger is quieted before that call."""
+    import contextlib
     import importlib
 
-    try:
+    # another instructor layout: its loggers are quieted after the first call instead
+    with contextlib.suppress(ImportError):
         importlib.import_module("instructor.v2.core.retry")
-    except ImportError:  # another instructor layout: quieted after the first call instead
-        pass
 
 
 class LLMEngine:
