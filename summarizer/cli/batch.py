@@ -20,32 +20,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO, cast
 
 import typer
 
 from summarizer.batch.inputs import BatchItem, check_inputs, expand_inputs, printable, unique_ids
 from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
 from summarizer.cli.app import app, reported, setup_logging
-from summarizer.cli.options import (
-    BaseUrlOpt,
-    BudgetOpt,
-    CacheDirOpt,
-    CacheSizeOpt,
-    DeadlineOpt,
-    EngineOpt,
-    MaxTokensOpt,
-    ModelOpt,
-    ModeOpt,
-    NoCacheOpt,
-    RefreshOpt,
-    RetriesOpt,
-    TempOpt,
-    TimeoutOpt,
-    TransportOpt,
-    Verbose,
-    settings_from_flags,
-)
+from summarizer.cli.options import Verbose, run_flags, settings_from_flags
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, ConfigError
 
 if TYPE_CHECKING:
@@ -248,6 +230,7 @@ def run_command(
 
 
 @app.command()
+@run_flags
 def batch(
     inputs: Annotated[
         list[str],
@@ -278,22 +261,9 @@ def batch(
         bool | None,
         typer.Option("--progress/--no-progress", help="Progress bar (default: if on a tty)."),
     ] = None,
-    engine: EngineOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    mode: ModeOpt = None,
-    temperature: TempOpt = None,
-    max_retries: RetriesOpt = None,
-    timeout: TimeoutOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    transport_retries: TransportOpt = None,
-    deadline: DeadlineOpt = None,
-    token_budget: BudgetOpt = None,
-    cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
-    refresh: RefreshOpt = False,
-    cache_size_limit: CacheSizeOpt = None,
     verbose: Verbose = False,
+    *,
+    run: dict[str, Any],
 ) -> None:
     """Summarize many articles concurrently into JSONL, one line per article.
 
@@ -301,13 +271,7 @@ def batch(
     """
     setup_logging(verbose)
     with reported():
-        settings = settings_from_flags(
-            engine=engine, model=model, base_url=base_url, mode=mode, temperature=temperature,
-            max_retries=max_retries, timeout=timeout, max_tokens=max_tokens,
-            transport_retries=transport_retries, deadline=deadline, token_budget=token_budget,
-            cache_dir=cache_dir, cache=False if no_cache else None, refresh=refresh or None,
-            cache_size_limit=cache_size_limit, concurrency=concurrency,
-        )  # fmt: skip
+        settings = settings_from_flags(run, concurrency=concurrency)
         if (resume or retry_failed) and output is None:
             raise ConfigError("--resume needs --output FILE: it skips the ids already in that file")
         code = run_command(

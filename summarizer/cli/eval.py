@@ -11,7 +11,6 @@ import typer
 from summarizer.cli.app import app, reported, setup_logging
 from summarizer.cli.options import (
     BaseUrlOpt,
-    EngineChoice,
     MaxTokensOpt,
     ModelOpt,
     ModeOpt,
@@ -20,6 +19,7 @@ from summarizer.cli.options import (
     TimeoutOpt,
     Verbose,
 )
+from summarizer.config import EngineName
 
 if TYPE_CHECKING:
     from summarizer.evals.report import Check
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @app.command("eval")
 def eval_command(
     engine: Annotated[
-        EngineChoice | None,
+        EngineName | None,
         typer.Option("--engine", help="extractive (default), or llm (implied by --replay)."),
     ] = None,
     model: ModelOpt = None,
@@ -68,9 +68,9 @@ def eval_command(
         from summarizer.evals.runner import EvalOptions
 
         info = dict(item.split("=", 1) for item in (meta or []) if "=" in item)
-        chosen = engine.value if engine else ("llm" if record or replay else "extractive")
+        chosen = engine or ("llm" if record or replay else "extractive")
         options = EvalOptions(
-            engine=chosen, model=model, base_url=base_url, mode=mode.value if mode else None,
+            engine=chosen, model=model, base_url=base_url, mode=mode,
             temperature=temperature, max_tokens=max_tokens, max_retries=max_retries,
             timeout=timeout, record=record, replay=replay, articles=articles, gold=gold,
             only=only, name=name, info=info,

@@ -1,20 +1,29 @@
-"""Command-line option types shared by the ``summarizer`` commands, and flag resolution.
+"""Command-line options: the run flags declared once, and their resolution into Settings.
 
-Each option is an ``Annotated`` alias so every command that summarizes spells its flags
-and help the same way; :func:`settings_from_flags` turns them into :class:`Settings`
-(flag > environment > default, resolved in :mod:`summarizer.config`).
+Every command that summarizes takes the same run flags (engine, model, endpoint, retries,
+cache...). They are declared once, in :data:`RUN_FLAGS`, and :func:`run_flags` adds them
+to a command's signature; the command receives them as one mapping, ``run``, which
+:func:`settings_from_flags` resolves (flag > environment > default, in
+:mod:`summarizer.config`). Choices come from the settings' own Literal types.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from summarizer.config import EngineName, ModeName
+
 if TYPE_CHECKING:
     from summarizer.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Format(str, Enum):
@@ -22,24 +31,11 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
-class EngineChoice(str, Enum):
-    auto = "auto"
-    llm = "llm"
-    extractive = "extractive"
-
-
-class ModeChoice(str, Enum):
-    tools = "tools"
-    json_schema = "json_schema"
-    json = "json"
-    md_json = "md_json"
-
-
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log retries; tracebacks on errors.")
 ]
 EngineOpt = Annotated[
-    EngineChoice | None,
+    EngineName | None,
     typer.Option(
         "--engine", help="auto: LLM if configured, else extractive. [env: SUMMARIZER_ENGINE]"
     ),
@@ -52,7 +48,7 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", help="OpenAI-compatible endpoint. [env: SUMMARIZER_BASE_URL]"),
 ]
 ModeOpt = Annotated[
-    ModeChoice | None,
+    ModeName | None,
     typer.Option("--mode", help="How the model returns structure (default tools)."),
 ]
 TempOpt = Annotated[float | None, typer.Option("--temperature", help="Sampling temperature (0).")]
@@ -60,7 +56,8 @@ RetriesOpt = Annotated[
     int | None, typer.Option("--max-retries", help="Validation re-asks after the first answer (2).")
 ]
 TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds per HTTP request (60).")
+    float | None,
+    typer.Option("--timeout", help="Seconds for one whole HTTP request, every byte of it (60)."),
 ]
 MaxTokensOpt = Annotated[
     int | None, typer.Option("--max-tokens", help="Max tokens the model may write (2048).")
@@ -94,12 +91,69 @@ CacheSizeOpt = Annotated[
     ),
 ]
 
+#: The run flags, declared once: parameter name -> (annotated type, default).
+RUN_FLAGS: dict[str, tuple[Any, Any]] = {
+    "engine": (EngineOpt, None),
+    "model": (ModelOpt, None),
+    "base_url": (BaseUrlOpt, None),
+    "mode": (ModeOpt, None),
+    "temperature": (TempOpt, None),
+    "max_retries": (RetriesOpt, None),
+    "timeout": (TimeoutOpt, None),
+    "max_tokens": (MaxTokensOpt, None),
+    "transport_retries": (TransportOpt, None),
+    "deadline": (DeadlineOpt, None),
+    "token_budget": (BudgetOpt, None),
+    "cache_dir": (CacheDirOpt, None),
+    "no_cache": (NoCacheOpt, False),
+    "refresh": (RefreshOpt, False),
+    "cache_size_limit": (CacheSizeOpt, None),
+}
 
-def settings_from_flags(**flags: Any) -> Settings:
-    """Resolve flags over environment and defaults (flags left unset are ``None``)."""
+
+def run_flags(command: F) -> F:
+    """Add the :data:`RUN_FLAGS` to ``command``'s options; it receives them as ``run``.
+
+    ``command`` declares a keyword parameter ``run: dict[str, Any]`` in place of them.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "run"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, (kind, default) in RUN_FLAGS.items()
+    ]
+    keyword_only = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    positional = [p for p in own if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        run = {name: kwargs.pop(name) for name in RUN_FLAGS if name in kwargs}
+        return command(*args, run=run, **kwargs)
+
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*positional, *keyword_only, *added]
+    )
+    wrapper.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "run"}
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from_flags(run: dict[str, Any] | None = None, **flags: Any) -> Settings:
+    """Resolve flags over environment and defaults (flags left unset are ``None``).
+
+    ``run`` is a command's run-flag mapping (``no_cache`` / ``refresh`` as given on the
+    command line); ``flags`` are other settings a command sets.
+    """
     from summarizer.config import resolve_settings
 
-    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in flags.items()}
+    values = dict(run or {})
+    no_cache = values.pop("no_cache", False)
+    refresh = values.pop("refresh", False)
+    values.update(flags)
+    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
+    if no_cache:
+        values["cache"] = False
+    if refresh:
+        values["refresh"] = True
     if values.get("cache_dir") is not None:
         values["cache_dir"] = str(values["cache_dir"])
     return resolve_settings(**values)
