@@ -678,3 +678,66 @@ def test_retry_after_http_date_in_the_future() -> None:
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     wait = retry_after(_Exc({"retry-after": when}))
     assert wait is not None and 25 <= wait <= 31
+
+
+# -- time bounds that bound (a server dripping a valid answer byte by byte) -------------
+def _warm(s: Summarizer, fake: FakeOpenAI, seed_text: str, answer: Answer) -> None:
+    """One quick call first, so the bounds below time the request, not the imports."""
+    fake.push(completion(answer))
+    s.summarize(seed_text + "\nWarm-up.")
+    fake.requests.clear()
+
+
+def _dripping(answer: Answer) -> Reply:
+    return Reply(200, completion(answer), action="drip", drip_every=0.05)  # ~minutes whole
+
+
+def test_timeout_bounds_a_whole_request_not_each_read(
+    fake: FakeOpenAI, seed_text: str, good_answer: Answer
+) -> None:
+    """Every byte used to reset a per-read timeout: 176 s for --timeout 5 --deadline 10."""
+    s = Summarizer(base_url=fake.url, model="fake-model", cache=False, timeout=0.8,
+                   deadline=30, transport_retries=1, retry_max_wait=0.01)  # fmt: skip
+    _warm(s, fake, seed_text, good_answer)
+    fake.push(_dripping(good_answer), _dripping(good_answer))
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="did not answer in time"):
+        s.summarize(seed_text)
+    assert time.monotonic() - started < 0.8 * 2 + 1.5  # two whole-request timeouts
+    assert len(fake.requests) == 2
+    s.close()
+
+
+def test_deadline_bounds_all_attempts_of_a_dripping_server(
+    fake: FakeOpenAI, seed_text: str, good_answer: Answer
+) -> None:
+    s = Summarizer(base_url=fake.url, model="fake-model", cache=False, timeout=60,
+                   deadline=1.0, transport_retries=4, retry_max_wait=0.01)  # fmt: skip
+    _warm(s, fake, seed_text, good_answer)
+    fake.push(*[_dripping(good_answer) for _ in range(5)])
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="did not answer in time"):
+        s.summarize(seed_text)
+    assert time.monotonic() - started < 1.0 + 1.5
+    s.close()
+    fake.queue.clear()
+
+
+def test_batch_of_dripping_answers_ends_within_its_bounds(
+    fake: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: Answer
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(seed_text + f"\nVariant {i}.", encoding="utf-8")
+    fake.push(*[_dripping(good_answer) for _ in range(3)])
+    started = time.monotonic()
+    result = runner.invoke(
+        app,
+        ["batch", str(folder), "--base-url", fake.url, "--no-cache", "--timeout", "0.8",
+         "--deadline", "1", "--transport-retries", "0", "-j", "3"],
+    )  # fmt: skip
+    assert result.exit_code == 13, result.stderr
+    assert time.monotonic() - started < 1.0 + 3.0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3 and all("did not answer in time" in x["error"]["message"] for x in lines)

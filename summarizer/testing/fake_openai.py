@@ -23,7 +23,8 @@ class Reply:
     body: Any = None  # dict -> JSON; str/bytes -> raw
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
-    action: str = ""  # "" | "hang" | "reset" | "close"
+    action: str = ""  # "" | "hang" | "reset" | "close" | "drip"
+    drip_every: float = 0.05  # "drip": seconds between single bytes of the body
 
 
 @dataclass
@@ -163,6 +164,16 @@ class FakeOpenAI:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
+                if reply.action == "drip":  # a valid answer, one byte at a time
+                    for i in range(len(data)):
+                        if fake._stop.wait(reply.drip_every):
+                            return
+                        try:
+                            self.wfile.write(data[i : i + 1])
+                            self.wfile.flush()
+                        except OSError:  # the client gave up
+                            return
+                    return
                 self.wfile.write(data)
 
         class Server(ThreadingHTTPServer):
