@@ -65,7 +65,9 @@ def seed_path(seed_text: str) -> Path:
 
 @pytest.fixture
 def good_answer() -> dict[str, Any]:
-    data = json.loads((ROOT / "tests" / "data" / "seed_answer.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(
+        (ROOT / "tests" / "data" / "seed_answer.json").read_text(encoding="utf-8")
+    )
     data.pop("_comment", None)
     return data
 

@@ -13,7 +13,7 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion, error_
 from tests.conftest import SENTINEL_KEY
 
 Answer = dict[str, Any]
-Replies = Callable[[Answer, Answer], list[Reply | dict[str, Any]]]
+Replies = Callable[[Answer, Answer], Sequence[Reply | dict[str, Any]]]
 
 #: Small limits so the whole matrix stays fast; cases override what they exercise.
 FAST: dict[str, Any] = {
