@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from summarizer.errors import ConfigError
 from summarizer.evals.runner import EvalRun
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 #: Aggregate metrics in display order, with their table labels.
 METRICS: dict[str, str] = {

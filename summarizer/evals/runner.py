@@ -13,7 +13,7 @@ import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +224,7 @@ def run_eval(
     if options.engine == "extractive" and (options.record or options.replay):
         raise ConfigError("--record/--replay need --engine llm (the extractive engine is offline)")
     items = load_gold_set(options.gold, options.articles, options.only)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     scores: list[ArticleScore] = []
     llm = _LLMRun(options) if options.engine == "llm" else None

@@ -205,7 +205,7 @@ class ModelTransport(httpx2.AsyncBaseTransport):
         limit = max(MIN_REQUEST_TIMEOUT, min(state.policy.timeout, left))
         try:
             response = await asyncio.wait_for(self._send(request), limit)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise httpx2.ReadTimeout(
                 f"no complete answer within {limit:.3g}s", request=request
             ) from None
