@@ -13,11 +13,14 @@ import pytest
 
 from summarizer import sentences
 from summarizer.api import Summarizer
+from summarizer.config import resolve_settings
 from summarizer.engines.llm import chunked as chunking
 from summarizer.engines.llm.chunked import split_chunks
 from summarizer.engines.llm.merge import merge_actors, merge_questions
+from summarizer.errors import ContextLengthError, ProviderError
 from summarizer.grounding import find_span, normalize
 from summarizer.schema import ArticleSummary
+from summarizer.testing import FunctionModel, ModelRequest
 from summarizer.testing.fake_openai import FakeOpenAI, Reply, error_body
 from summarizer.tokens import count_tokens, estimate_tokens
 from tests.routing import answer, article_of, context_error, route, tool_of
@@ -309,20 +312,53 @@ def test_async_long_article_matches_sync(
     check_grounded(result, article)
 
 
+def _model(good: dict[str, Any], sections: int, too_long: int = 0, overview: Any = None) -> Any:
+    """In process: the chunk answers of :func:`serve`, without HTTP."""
+
+    def answer_for(request: ModelRequest) -> dict[str, Any]:
+        if request.response_model == "Overview":
+            if overview is not None:
+                raise overview
+            return OVERVIEW
+        if too_long and estimate_tokens(request.article) > too_long:
+            raise ContextLengthError("the article does not fit the context window (test)")
+        return chunk_answer(request.article, good, sections)
+
+    return answer_for
+
+
 def test_context_length_error_falls_back_to_chunks(
-    llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+    seed_text: str, good_answer: dict[str, Any]
 ) -> None:
     article = long_article(seed_text, sections=6)
     assert estimate_tokens(article) < 6000  # under the default threshold: one call first
-    serve(llm_env, good_answer, 6, too_long=1500)
-    result = Summarizer(cache=False).summarize(article)
-    first = llm_env.requests[0].body
-    assert article_of(first) == article.strip()
+    model = FunctionModel(_model(good_answer, 6, too_long=1500))
+    result = Summarizer(engine_impl=model, cache=False).summarize(article)
+    assert model.requests[0].article == article.strip()
     assert result.meta.chunks >= 2
+    extraction = [r for r in model.requests if r.response_model == "ArticleSummary"]
+    answered = [r for r in extraction if estimate_tokens(r.article) <= 1500]
+    assert len(answered) == result.meta.chunks < len(extraction)  # the rest were refused
     check_grounded(result, article)
 
 
 def test_overview_failure_falls_back_with_a_warning(
+    seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    article = long_article(seed_text, sections=6)
+    model = FunctionModel(
+        _model(good_answer, 6, overview=ProviderError("overview refused")),
+        resolve_settings(engine="llm", base_url="http://x.invalid/v1", chunk_tokens=1000,
+                         chunk_overlap=100),
+    )  # fmt: skip
+    result = Summarizer(engine_impl=model, cache=False).summarize(article)
+    assert result.meta.chunks >= 3
+    assert any("without the model" in w for w in result.meta.warnings)
+    assert 3 <= len(result.summary.key_points) <= 7
+    check_grounded(result, article)
+
+
+def test_overview_failure_over_http_falls_back_too(
     llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
 ) -> None:
     article = long_article(seed_text, sections=6)
@@ -334,9 +370,7 @@ def test_overview_failure_falls_back_with_a_warning(
 
     route(llm_env, handler)
     result = Summarizer(chunk_tokens=1000, chunk_overlap=100, cache=False).summarize(article)
-    assert result.meta.chunks >= 3
     assert any("without the model" in w for w in result.meta.warnings)
-    assert 3 <= len(result.summary.key_points) <= 7
     check_grounded(result, article)
 
 

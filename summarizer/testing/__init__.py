@@ -2,6 +2,8 @@
 
 :mod:`summarizer.testing.fake_openai` is an OpenAI-compatible server on loopback that
 serves queued answers over real HTTP (so ``openai`` and ``instructor`` run for real).
+:class:`FunctionModel` is the LLM engine with its model replaced by a function of the request
+(prompts, chunking, merging and validation run for real, without HTTP).
 :class:`FunctionEngine` is an in-process engine for tests that are not about HTTP (batch,
 cache, the façade): any function of the article becomes the model. :class:`VirtualTime`
 gives the transport a clock and a sleep that do not wait.
@@ -13,11 +15,20 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from summarizer.engines.base import EngineOutput, RunStats
-from summarizer.schema import ArticleSummary
+from summarizer.engines.llm.engine import LLMEngine
+from summarizer.errors import ValidationFailed
+from summarizer.schema import ArticleSummary, grounded_in
 
+if TYPE_CHECKING:
+    from summarizer.config import Settings
+
+M = TypeVar("M", bound=BaseModel)
 Answer = ArticleSummary | dict[str, Any] | EngineOutput
 AnswerFunction = Callable[[str, "str | None"], "Answer | Awaitable[Answer]"]
 
@@ -67,6 +78,72 @@ class FunctionEngine:
 
     async def aclose(self) -> None:
         self.closed += 1
+
+
+@dataclass
+class ModelRequest:
+    """What :class:`FunctionModel` hands its function: one structured call."""
+
+    messages: list[dict[str, str]]
+    response_model: str  # "ArticleSummary" for an article or chunk, "Overview" for the merge
+    article: str  # the text the answer is validated against
+    attempt: int  # 1, then 2... on re-asks
+
+
+class FunctionModel(LLMEngine):
+    """An :class:`LLMEngine` whose every structured call is ``function(request)``.
+
+    The function returns the answer as a dict (or raises a library error, e.g. a
+    :class:`~summarizer.errors.ContextLengthError`, to exercise chunking). Answers are
+    validated by the real validators against the article; a failure is re-asked (the
+    validator's message appended, as instructor does) up to ``max_retries`` times. Every
+    request is kept in :attr:`requests`.
+    """
+
+    def __init__(
+        self, function: Callable[[ModelRequest], dict[str, Any]], settings: Settings | None = None
+    ) -> None:
+        from summarizer.config import resolve_settings
+
+        super().__init__(
+            settings or resolve_settings(engine="llm", base_url="http://function.invalid/v1")
+        )
+        self.function = function
+        self.requests: list[ModelRequest] = []
+
+    async def complete(
+        self,
+        article: str,
+        messages: list[dict[str, str]],
+        stats: RunStats,
+        response_model: type[M],
+    ) -> M:
+        history = list(messages)
+        for attempt in range(1, self.settings.max_retries + 2):
+            request = ModelRequest(history, response_model.__name__, article, attempt)
+            self.requests.append(request)
+            stats.requests += 1
+            answer = self.function(request)
+            stats.attempts += 1
+            try:
+                with grounded_in(article):
+                    return response_model.model_validate(answer)
+            except ValidationError as exc:
+                stats.reasks += attempt <= self.settings.max_retries
+                history = [
+                    *history,
+                    {"role": "assistant", "content": str(answer)},
+                    {"role": "user", "content": f"Correct these errors: {exc}"},
+                ]
+                last = exc
+        raise ValidationFailed(
+            f"the model's answer failed validation after {stats.attempts} attempt(s): "
+            f"{last.errors()[0]['msg']}",
+            attempts=stats.attempts,
+        )
+
+    async def aclose(self) -> None:
+        return None
 
 
 class VirtualTime:
