@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError
@@ -26,12 +26,9 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
+from summarizer.choices import ENGINES, MODES, EngineName, ModeName
 from summarizer.errors import ConfigError
 
-EngineName = Literal["auto", "llm", "extractive"]
-ModeName = Literal["tools", "json_schema", "json", "md_json"]
-ENGINES: tuple[str, ...] = get_args(EngineName)
-MODES: tuple[str, ...] = get_args(ModeName)
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CHUNK_OVERLAP = 200
 OPENAI_URL = "https://api.openai.com/v1"

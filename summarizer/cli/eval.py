@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from summarizer.choices import EngineName
 from summarizer.cli.app import app, reported, setup_logging
 from summarizer.cli.options import (
     BaseUrlOpt,
@@ -19,7 +20,6 @@ from summarizer.cli.options import (
     TimeoutOpt,
     Verbose,
 )
-from summarizer.config import EngineName
 
 if TYPE_CHECKING:
     from summarizer.evals.report import Check

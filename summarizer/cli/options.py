@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from summarizer.config import EngineName, ModeName
+from summarizer.choices import EngineName, ModeName
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
