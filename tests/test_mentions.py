@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 from summarizer.grounding import find_mentions
@@ -21,12 +22,13 @@ def _texts(article: str, names: list[str]) -> list[str]:
 
 def test_whole_words_only_case_folded() -> None:
     assert _texts(ARTICLE, ["North Korea"]) == ["North Korea", "NORTH KOREA"]
+    assert _texts("Barroton met Barrot and ABarrot (Barrot).", ["Barrot"]) == ["Barrot"] * 2
 
 
 def test_longer_name_wins_and_spans_never_overlap() -> None:
     spans = find_mentions(ARTICLE, ["Kim", "Kim Jong Un", "Jong Un"])
     assert [ARTICLE[s:e] for s, e in spans] == ["Kim", "Kim Jong Un"]
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
 
 
 def test_typography_is_folded_and_offsets_slice_the_original() -> None:

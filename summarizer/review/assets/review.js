@@ -120,6 +120,7 @@
       if (link) { event.preventDefault(); }
       if (!qid) { qid = (card.getAttribute("data-quotes") || "").split(" ")[0]; }
       clearCited();
+      card.classList.add("cited");
       if (qid) { flash(qid); }
     });
     card.addEventListener("keydown", function (event) {
