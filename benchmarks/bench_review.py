@@ -62,7 +62,8 @@ def main() -> None:
 
     seed = (ROOT / "evals" / "articles" / "000_seed_nk_troops.txt").read_text(encoding="utf-8")
     names = ["North Korea", "Pyongyang", "Russia", "Moscow", "Kremlin", "Jean-Noël Barrot",
-             "Barrot", "Ukraine", "Kyiv", "NATO", "Vladimir Putin", "Putin", "Kim Jong Un"]  # fmt: skip
+             "Barrot", "Ukraine", "Kyiv", "NATO", "Vladimir Putin", "Putin",
+             "Kim Jong Un"]  # fmt: skip
     small = _mentions_ns_per_char("\n\n".join([seed] * 100), names)
     large = _mentions_ns_per_char("\n\n".join([seed] * 400), names)
     print(f"mentions: {small:.0f} ns/char at 267k chars, {large:.0f} ns/char at 1.07M chars: "
@@ -80,7 +81,8 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         index = (out / "index.html").stat().st_size / 1e6
         pages = sum(p.stat().st_size for p in (out / "articles").iterdir()) / 1e6
-        print(f"report: {stats.articles} pages in {elapsed:.1f}s ({stats.articles / elapsed:.0f}/s), "
+        rate = stats.articles / elapsed
+        print(f"report: {stats.articles} pages in {elapsed:.1f}s ({rate:.0f}/s), "
               f"peak RSS {rss:.0f} MB; index.html {index:.1f} MB; all pages {pages:.0f} MB "
               "(what one file would hold)")  # fmt: skip
     finally:
