@@ -229,3 +229,43 @@ def canonical_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+def _word_edge(text: str, pos: int) -> bool:
+    """Whether ``pos`` in ``text`` is not inside a word (letters or digits both sides)."""
+    return pos <= 0 or pos >= len(text) or not (text[pos - 1].isalnum() and text[pos].isalnum())
+
+
+def find_mentions(article: str, names: Sequence[str]) -> list[tuple[int, int]]:
+    """Offsets (original coordinates) of every whole-word occurrence of any of ``names``.
+
+    Matching folds case and typography like :func:`contains_name`; a name only matches
+    where it does not continue a word ("Korea" is not found in "Korean"). Where names
+    overlap ("Kim" inside "Kim Jong Un") the longer one wins, so the spans never
+    overlap and come sorted. One ``str.find`` scan of the article per name.
+    """
+    norm = normalized(article, fold_case=True)
+    text = norm.text
+    hits: list[tuple[int, int]] = []
+    for needle in dict.fromkeys(_clean_quote(n, fold_case=True) for n in names):
+        if not needle:
+            continue
+        pos = text.find(needle)
+        while pos >= 0:
+            end = pos + len(needle)
+            if (
+                _word_edge(text, pos)
+                and _word_edge(text, end)
+                and pos not in norm.joined
+                and end not in norm.joined
+            ):
+                hits.append((pos, end))
+            pos = text.find(needle, pos + 1)
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    spans: list[tuple[int, int]] = []
+    reach = 0
+    for start, end in hits:
+        if start >= reach:
+            spans.append(norm.span(start, end))
+            reach = end
+    return spans

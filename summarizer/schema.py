@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from summarizer.grounding import contains_name, find_span
+from summarizer.grounding import contains_name, find_mentions, find_span
 from summarizer.sentences import is_one_sentence
 
 ActorType = Literal["person", "organization", "country", "group"]
@@ -99,6 +99,14 @@ class EvidenceSpan(_Model):
     end: int = Field(description="Offset one past the last character in the article.")
 
 
+class Mention(_Model):
+    """Where the article names an actor (added by the library, never by the model)."""
+
+    text: str = Field(description="The name or alias as written at this place in the article.")
+    start: int = Field(description="Offset of the first character in the article.")
+    end: int = Field(description="Offset one past the last character in the article.")
+
+
 class Actor(_Model):
     """A person, organization, country or group that acts or speaks in the article."""
 
@@ -123,6 +131,7 @@ class Actor(_Model):
         "plus name, capital city standing for a government ('Pyongyang' for North Korea). "
         "Only names that appear in the article.",
     )
+    _mentions: list[Mention] = PrivateAttr(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -153,7 +162,19 @@ class Actor(_Model):
                 f"actor name {self.name!r} does not appear in the article. Use the name exactly "
                 "as the article writes it, or remove this actor."
             )
+        self._mentions = [
+            Mention(text=article[start:end], start=start, end=end)
+            for start, end in find_mentions(article, [self.name, *kept])
+        ]
         return self
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Where the article names this actor (name or an alias, whole words, "
+        "case-insensitive), added by the library."
+    )
+    @property
+    def mentions(self) -> list[Mention]:
+        return list(self._mentions)
 
 
 class Stance(_Model):

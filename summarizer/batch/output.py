@@ -7,6 +7,7 @@ for ``--resume``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -31,6 +32,9 @@ class BatchOutcome:
     error: BaseException | None = None
     elapsed: float = 0.0
     warnings: list[str] = field(default_factory=list)  # about the input (also in the result)
+    title: str | None = None
+    text: str | None = None  # kept only for inline items: their text is nowhere else
+    text_sha256: str | None = None  # of the text summarized, to check a re-read file
     scrub: Callable[[str], str] = str  # removes the API key from error messages
 
     @property
@@ -49,15 +53,32 @@ class BatchOutcome:
         return {"type": type(exc).__name__, "message": self.scrub(message), "exit_code": code}
 
     def to_record(self) -> dict[str, Any]:
-        """One JSONL line: ``{"id", "path"?, "result"}`` or ``{"id", "path"?, "error"}``."""
+        """One JSONL line: ``{"id", "path"?, "title"?, "result", "text_sha256", "text"?}``
+        or ``{"id", "path"?, "title"?, "error"}``.
+
+        ``text_sha256`` lets a reader (``summarizer report``) check that a file re-read
+        from ``path`` is still the text the offsets point into; ``text`` is there only for
+        items given inline (a JSONL ``text``, a library string), whose text is nowhere else.
+        """
         record: dict[str, Any] = {"id": self.id}
         if self.path is not None:
             record["path"] = self.path
+        if self.title is not None:
+            record["title"] = self.title
         if self.result is not None:
             record["result"] = self.result.to_dict()
+            if self.text_sha256 is not None:
+                record["text_sha256"] = self.text_sha256
+            if self.text is not None:
+                record["text"] = self.text
         else:
             record["error"] = self.error_dict()
         return record
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 (hex) of an article text as summarized (UTF-8; lone surrogates kept)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # -- output --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from summarizer.batch.inputs import BatchItem
-from summarizer.batch.output import BatchOutcome
+from summarizer.batch.output import BatchOutcome, text_digest
 
 if TYPE_CHECKING:
     from summarizer.api import Summarizer
@@ -91,6 +91,9 @@ async def summarize_item(summarizer: Summarizer, index: int, item: BatchItem) ->
     outcome = BatchOutcome(index, item.id, item.path, scrub=summarizer.scrub)
     try:
         text, title, outcome.warnings = item.load()
+        outcome.title, outcome.text_sha256 = title, text_digest(text)
+        if item.text is not None:  # inline text is nowhere else: the line keeps it
+            outcome.text = text
         result = await summarizer.asummarize(text, title=title)
         if outcome.warnings:
             result.meta.warnings = [*outcome.warnings, *result.meta.warnings]

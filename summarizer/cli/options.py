@@ -29,6 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Format(StrEnum):
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 Verbose = Annotated[

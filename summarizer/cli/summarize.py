@@ -1,4 +1,4 @@
-"""``summarizer summarize``: one article to JSON or Markdown."""
+"""``summarizer summarize``: one article to JSON, Markdown or an HTML review page."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def summarize(
     *,
     run: dict[str, Any],
 ) -> None:
-    """Summarize one article and print JSON (default) or a Markdown report."""
+    """Summarize one article and print JSON (default), a Markdown report or an HTML review page."""
     setup_logging(verbose)
     with reported():
         from summarizer.api import Summarizer
@@ -41,7 +41,13 @@ def summarize(
         else:
             from summarizer.sentences import detect_title
 
-            text = to_markdown(result, article.title or detect_title(article.text)[0])
+            title = article.title or detect_title(article.text)[0]
+            if fmt is Format.html:
+                from summarizer.review import render_review
+
+                text = render_review(result, article.text, title=title)
+            else:
+                text = to_markdown(result, title)
         if output is not None:
             output.write_text(text, encoding="utf-8")
         else:
