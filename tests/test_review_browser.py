@@ -68,10 +68,19 @@ class Tab:
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.dialogs: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                self.errors.append(message.text)
+
+        def on_dialog(dialog: Any) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        self.page.on("console", on_console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("dialog", on_dialog)
 
     def open(self, path: Path) -> Any:
         self.page.goto(path.resolve().as_uri())
