@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from summarizer.errors import SummarizerError
+from summarizer.errors import OutputError, SummarizerError
 
 if TYPE_CHECKING:
     from summarizer.result import SummaryResult
@@ -46,6 +46,8 @@ class BatchOutcome:
             message, code = exc.message, exc.exit_code
         else:
             message, code = str(exc), 1
+        if not message.strip():  # MemoryError(), a bare exception: never an empty message
+            message = f"{type(exc).__name__} (the error gave no message)"
         return {"type": type(exc).__name__, "message": self.scrub(message), "exit_code": code}
 
     def to_record(self) -> dict[str, Any]:
@@ -113,8 +115,11 @@ class JsonlWriter:
 
     def write(self, outcome: BatchOutcome) -> None:
         record = outcome.to_record()
-        try:  # a text stream encodes the whole line before writing any of it
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        except UnicodeEncodeError:
-            self.stream.write(json.dumps(record) + "\n")  # ASCII with \u escapes
-        self.stream.flush()
+        try:
+            try:  # a text stream encodes the whole line before writing any of it
+                self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            except UnicodeEncodeError:
+                self.stream.write(json.dumps(record) + "\n")  # ASCII with \u escapes
+            self.stream.flush()
+        except OSError as exc:  # EPIPE (the reader went away), ENOSPC
+            raise OutputError(f"cannot write the output ({exc.strerror or exc})") from exc
