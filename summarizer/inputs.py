@@ -68,6 +68,13 @@ _HTML_START = re.compile(
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _UTF16_SAMPLE = 8192  # bytes looked at to tell UTF-16 without a byte-order mark
+# C0 controls other than tab, LF, VT, FF and CR, and DEL: text has almost none of them;
+# binary data without NULs, and UTF-16 of a non-Latin script without a byte-order mark
+# read as single bytes, are full of them.
+_CONTROL_CHARS = "".join(map(chr, [*range(0x01, 0x09), *range(0x0E, 0x20), 0x7F]))
+_CONTROL_BYTES = _CONTROL_CHARS.encode("ascii")
+_MAX_CONTROL_SHARE = 0.05
+_NUL_PATH = "{source}: not a usable path (it contains a NUL character)"
 _NOT_TEXT_HINT = "if it is UTF-16 or UTF-32 text, save it as UTF-8 (or with a byte-order mark)"
 # Chinese and Japanese are written without spaces: each ideograph or kana counts as a
 # word (a run of them is a sentence, not a word). Hangul, written with spaces between
@@ -107,20 +114,34 @@ def _reject_nul(found: bool, source: str) -> None:
         )
 
 
+def _reject_controls(text: str | bytes, source: str) -> None:
+    if isinstance(text, str):
+        count = sum(text.count(c) for c in _CONTROL_CHARS)
+    else:  # one pass in C
+        count = len(text) - len(text.translate(None, _CONTROL_BYTES))
+    if count > max(16, len(text) * _MAX_CONTROL_SHARE):
+        raise InputError(
+            f"{source}: looks like a binary file ({count:,} control characters in "
+            f"{len(text):,}), not article text; {_NOT_TEXT_HINT}"
+        )
+
+
 def _bomless_utf16(data: bytes) -> str | None:
     """``utf-16-le``/``utf-16-be`` if the NUL bytes fall on every other byte, else ``None``.
 
-    Latin-script UTF-16 has a NUL high byte in most code units and almost never a NUL
-    low byte; binary data and UTF-32 (two or three NULs in a row) do not look like that.
+    UTF-16 has a NUL high byte in every ASCII code unit (spaces, digits, punctuation; most
+    letters of Latin scripts) and almost never a NUL low byte; binary data and UTF-32
+    (two or three NULs in a row) do not look like that. Five words need four spaces, so
+    at least four NULs.
     """
     if len(data) < 4 or len(data) % 2:
         return None
     sample = data[:_UTF16_SAMPLE]
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     units = len(sample) // 2
-    if odd >= units * 0.3 and even <= units * 0.02:
+    if odd >= max(4, units * 0.05) and even <= odd * 0.02:
         return "utf-16-le"
-    if even >= units * 0.3 and odd <= units * 0.02:
+    if even >= max(4, units * 0.05) and odd <= even * 0.02:
         return "utf-16-be"
     return None
 
@@ -135,6 +156,7 @@ def _decode_utf16(data: bytes, encoding: str, source: str) -> tuple[str, list[st
             f"{_NOT_TEXT_HINT}"
         ) from exc
     _reject_nul("\x00" in text, source)
+    _reject_controls(text, source)
     warning = (
         f"{source}: no byte-order mark, but its NUL bytes show {encoding.upper()}; decoded as "
         f"{encoding.upper()}. Save it as UTF-8 to avoid this warning"
@@ -154,12 +176,14 @@ def decode(data: bytes, source: str) -> tuple[str, list[str]]:
                     f"valid {encoding.upper()} (byte {exc.start + len(bom)})"
                 ) from exc
             _reject_nul("\x00" in text, source)
+            _reject_controls(text, source)
             return text, []
     _sniff_signature(data, source)
     utf16 = _bomless_utf16(data) if b"\x00" in data else None
     if utf16 is not None:
         return _decode_utf16(data, utf16, source)
     _reject_nul(b"\x00" in data, source)  # anywhere, not only near the start
+    _reject_controls(data, source)  # a byte under 0x20 is that control in UTF-8 and cp1252
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -253,6 +277,18 @@ def _missing(p: Path, given: str, exc: OSError) -> str:
     return f"{source}: no such file"
 
 
+def path_problem(spec: str) -> str | None:
+    """Why ``spec`` cannot be reached (no such file, a broken link, a link loop, a URL),
+    in the words of :func:`read_article`'s errors; ``None`` if it exists."""
+    try:
+        os.stat(spec)
+    except OSError as exc:
+        return _missing(Path(spec), spec, exc)
+    except ValueError:  # an embedded NUL
+        return _NUL_PATH.format(source=spec)
+    return None
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a named pipe (FIFO)"
@@ -275,6 +311,8 @@ def _open(p: Path, given: str, regular_only: bool) -> IO[bytes]:
         mode = os.stat(p).st_mode
     except OSError as exc:
         raise InputError(_missing(p, given, exc)) from exc
+    except ValueError as exc:  # an embedded NUL (a JSON "\u0000" in a list's path)
+        raise InputError(_NUL_PATH.format(source=source)) from exc
     if stat.S_ISDIR(mode):
         raise InputError(f"{source}: is a directory, not an article file")
     if regular_only and not stat.S_ISREG(mode):

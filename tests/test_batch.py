@@ -439,3 +439,22 @@ def test_ready_outcomes_are_yielded_while_the_next_item_is_still_being_read(
             release.set()
     assert sorted(seen[:2]) == [("a", False), ("b", False)]  # while the source was blocked
     assert seen[2] == ("c", True)
+
+
+def test_resume_cuts_a_partial_last_line_without_reading_the_file_whole(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from summarizer.batch.output import done_ids
+
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as fh:
+        fh.write(json.dumps({"id": "n0", "result": {}}).encode() + b"\n")
+        fh.write(b'{"id": "n1", "result": {"tldr": "' + b"x" * 30_000_000)  # killed mid-line
+    tracemalloc.start()
+    try:
+        ids = done_ids(out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert ids == {"n0"} and out.read_bytes().endswith(b"}\n")
+    assert peak < 5_000_000, f"peak {peak:,} bytes: the output file was read whole"

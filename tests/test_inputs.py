@@ -83,6 +83,7 @@ def _seed_html(seed_text: str) -> str:
             "binary file",
         ),
         ("utf32-no-bom", lambda p: p.write_bytes(ACCENTED.encode("utf-32-le")), "save it as UTF-8"),
+        ("control-chars", lambda p: p.write_bytes(bytes(range(1, 32)) * 50), "control characters"),
         ("symlink-loop", lambda p: p.symlink_to(p), "symbolic link loop"),
         ("broken-symlink", lambda p: p.symlink_to(p.parent / "gone.txt"), "broken symbolic link"),
         ("dash-news", lambda p: p.write_text("- News\n"), "no article text"),
@@ -129,12 +130,19 @@ def test_regular_only_refuses_fifos_and_devices_without_blocking(tmp_path: Path)
         read_article("/dev/zero")
 
 
+RUSSIAN = "Парламент утвердил бюджет во вторник, сообщило агентство. Оппозиция голосовала против."
+
+
+@pytest.mark.parametrize("text", [ACCENTED, RUSSIAN])
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-def test_utf16_without_a_bom_is_decoded_with_a_warning(encoding: str, tmp_path: Path) -> None:
+def test_utf16_without_a_bom_is_decoded_with_a_warning(
+    encoding: str, text: str, tmp_path: Path
+) -> None:
+    """Known by its NUL bytes: every ASCII code unit (spaces, punctuation) has one."""
     path = tmp_path / "article.txt"
-    path.write_bytes(ACCENTED.encode(encoding))
+    path.write_bytes(text.encode(encoding))
     article = read_article(path)
-    assert article.text == ACCENTED
+    assert article.text == text
     (warning,) = article.warnings
     assert "no byte-order mark" in warning and encoding.upper() in warning
 
@@ -148,12 +156,13 @@ def test_closed_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def _process(args: list[str], close: int) -> subprocess.CompletedProcess[str]:
-    """The real CLI with file descriptor ``close`` (0 or 1) closed, as `<&-` / `>&-` do."""
+    """The real CLI with file descriptor ``close`` closed, as `<&-` / `>&-` / `2>&-` do."""
     cmd = [sys.executable, "-c", "from summarizer.cli import main; main()", *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        cmd, env=env, stderr=subprocess.PIPE, text=True, timeout=60,
-        preexec_fn=lambda: os.close(close), cwd=ROOT,
+        cmd, env=env, text=True, timeout=60, preexec_fn=lambda: os.close(close), cwd=ROOT,
+        stdout=subprocess.PIPE if close != 1 else None,
+        stderr=subprocess.PIPE if close != 2 else None,
     )  # fmt: skip
 
 
@@ -164,6 +173,13 @@ def test_cli_with_stdin_closed_is_exit_3(command: str) -> None:
     assert run.returncode == 3, run.stderr
     (line,) = run.stderr.splitlines()
     assert line.startswith("summarizer: error: ") and "standard input is closed" in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closing a standard descriptor")
+def test_cli_batch_with_stderr_closed_still_writes_the_results(seed_path: Path) -> None:
+    run = _process(["batch", str(seed_path), "--engine", "extractive"], close=2)
+    assert run.returncode == 0
+    assert '"tldr"' in run.stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="closing a standard descriptor")
@@ -457,6 +473,33 @@ def test_an_overlong_list_line_fails_alone_without_being_held(
     message = str(items[1].error)
     assert message.startswith(f"{listing}:2: the line is over the 0.01 MB limit")
     assert peak < 5_000_000, f"peak {peak:,} bytes: the long line was held in memory"
+
+
+def test_lines_the_json_parser_cannot_take_fail_alone(tmp_path: Path) -> None:
+    """A 5000-digit number and a list nested 100,000 deep: one error line each."""
+    listing = _list(
+        tmp_path,
+        _row(id="a", text=ACCENTED),
+        b'{"id": 1' + b"0" * 5000 + b', "text": "x"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        _row(id="nul", path="a\u0000b"),
+        _row(id="b", text=ACCENTED),
+    )
+    items = list(expand_inputs([str(listing)]))
+    assert [i.id for i in items] == ["a", f"{listing}:2", f"{listing}:3", "nul", "b"]
+    assert "not usable JSON (Exceeds the limit" in str(items[1].error)
+    assert "nested too deeply" in str(items[2].error)
+    with pytest.raises(InputError, match=r"not a usable path \(it contains a NUL character\)"):
+        items[3].load()
+    assert items[0].error is None and items[4].error is None
+
+
+def test_cli_batch_names_a_broken_link_before_anything_runs(tmp_path: Path) -> None:
+    link = tmp_path / "story.txt"
+    link.symlink_to(tmp_path / "moved-away.txt")
+    res = runner.invoke(app, ["batch", str(link), "--engine", "extractive"])
+    assert res.exit_code == 3 and "is a broken symbolic link" in res.stderr
+    assert "nothing was run" in res.stderr and res.stdout == ""
 
 
 def test_inline_text_over_the_file_byte_limit_fails_alone(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from summarizer.errors import InputError, SummarizerError
-from summarizer.inputs import MAX_BYTES, url_hint
+from summarizer.inputs import MAX_BYTES, path_problem
 
 ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -85,6 +85,8 @@ def _jsonl_item(raw: str, where: str, base: Path, allow_paths: bool) -> BatchIte
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         return _failed(where, f"not valid JSON ({exc.msg})")
+    except ValueError as exc:  # an integer of more than 4300 digits
+        return _failed(where, f"not usable JSON ({exc})")
     except RecursionError:  # [[[[... nested deeper than the parser's stack
         return _failed(where, "not valid JSON (nested too deeply)")
     if not isinstance(data, dict):
@@ -251,7 +253,8 @@ def check_inputs(inputs: Iterable[str]) -> None:
     """Raise :class:`InputError` naming every path or pattern that matches nothing.
 
     For the command line, before anything runs (and costs): a mistyped argument is
-    reported at once, a URL is told that URLs are not fetched, and ``-`` with standard
+    reported at once (a URL is told that URLs are not fetched, a broken link or a link
+    loop is named as such), and ``-`` with standard
     input closed is refused. Missing files named inside a JSONL list still fail one by one.
     """
     specs = list(inputs)
@@ -264,9 +267,10 @@ def check_inputs(inputs: Iterable[str]) -> None:
         and not os.path.exists(spec)
         and not (glob.has_magic(spec) and any(glob.iglob(spec, recursive=True)))
     ]
-    urls = [hint for hint in map(url_hint, missing) if hint is not None]
-    if urls:
-        raise InputError(f"{printable(urls[0])} (nothing was run)")
+    # a URL, a broken link, a link loop: say exactly that, not "no such file"
+    special = [m for m in map(path_problem, missing) if m and not m.endswith(": no such file")]
+    if special:
+        raise InputError(f"{printable(special[0])} (nothing was run)")
     if missing:
         names = ", ".join(printable(m) for m in missing)
         raise InputError(f"no such file, directory or match: {names} (nothing was run)")

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from summarizer.errors import OutputError, SummarizerError
 
@@ -63,6 +63,23 @@ class BatchOutcome:
 
 
 # -- output --------------------------------------------------------------------------------
+_SCAN = 1 << 16  # the end of an output file is searched backwards this much at a time
+
+
+def _after_last_newline(fh: IO[bytes], size: int) -> int:
+    """The offset just after the last ``\\n`` (0 if none), reading from the end in pieces:
+    an output file of any size is never read into memory whole."""
+    end = size
+    while end > 0:
+        start = max(0, end - _SCAN)
+        fh.seek(start)
+        found = fh.read(end - start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return 0
+
+
 def done_ids(path: Path, *, retry_failed: bool = False) -> set[str]:
     """Ids already in an output file (for ``--resume``).
 
@@ -78,9 +95,7 @@ def done_ids(path: Path, *, retry_failed: bool = False) -> set[str]:
         if size:
             fh.seek(max(0, size - 1))
             if fh.read(1) != b"\n":  # cut short: drop the partial line
-                fh.seek(0)
-                data_end = fh.read().rfind(b"\n") + 1
-                fh.truncate(data_end)
+                fh.truncate(_after_last_newline(fh, size))
     tmp = path.with_name(path.name + ".resume-tmp") if retry_failed else None
     with (
         path.open(encoding="utf-8") as fh,

@@ -14,6 +14,7 @@ its JSONL line), 130 on Ctrl-C (the lines written so far are complete and valid,
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -190,7 +191,8 @@ def run_command(
     from summarizer.batch.scheduler import DaemonThreads, run_batch
     from summarizer.cache import check_size_limit
 
-    err = err or sys.stderr
+    # stderr closed (`2>&-`): the batch still runs, its progress goes nowhere
+    err = err or sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     check_inputs(inputs)
     if output is None:
         stdout()  # closed (`>&-`): refuse before anything runs, instead of losing the lines
