@@ -458,3 +458,31 @@ def test_resume_cuts_a_partial_last_line_without_reading_the_file_whole(tmp_path
         tracemalloc.stop()
     assert ids == {"n0"} and out.read_bytes().endswith(b"}\n")
     assert peak < 5_000_000, f"peak {peak:,} bytes: the output file was read whole"
+
+
+def test_the_batch_loop_does_not_wait_for_a_stuck_engine_thread_at_exit() -> None:
+    """`asyncio.run` joins its default executor's threads on the way out; with
+    DaemonThreads (what `summarizer batch` installs) a call still running (the extractive
+    engine on a huge article) is abandoned, so Ctrl-C exits at once."""
+    from summarizer.batch.scheduler import DaemonThreads
+
+    release = threading.Event()
+    workers: list[threading.Thread] = []
+
+    def engine() -> None:
+        workers.append(threading.current_thread())
+        release.wait(30)
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_default_executor(DaemonThreads())
+        stuck = asyncio.ensure_future(asyncio.to_thread(engine))
+        while not workers:
+            await asyncio.sleep(0.01)
+        stuck.cancel()  # what Ctrl-C does to the batch's tasks
+
+    try:
+        asyncio.run(main())
+        (worker,) = workers
+        assert worker.is_alive() and worker.daemon  # not joined: asyncio.run did not wait
+    finally:
+        release.set()

@@ -20,7 +20,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeAlias, TypeVar
 
@@ -77,8 +77,9 @@ async def in_thread(fn: Callable[[], T]) -> T:
     return await future
 
 
-class DaemonThreads(Executor):
-    """An executor that runs each call in a new daemon thread and never waits for one.
+class DaemonThreads(ThreadPoolExecutor):
+    """An executor that runs each call in a new daemon thread and never waits for one
+    (a ``ThreadPoolExecutor`` in name only: ``set_default_executor`` requires one).
 
     For an event loop's default executor (``asyncio.to_thread``) in a command that must
     stop at Ctrl-C: ``asyncio.run`` shuts the default executor down and waits for its
