@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from summarizer.errors import CacheError
+from summarizer.errors import CacheError, ConfigError
 from summarizer.grounding import canonical_text
 
 if TYPE_CHECKING:
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 KEY_VERSION = 3
 #: Seconds SQLite waits for a lock held by another process before giving up.
 SQLITE_TIMEOUT = 10.0
+#: The smallest cache size limit accepted. An empty cache database already takes 32 KiB
+#: (diskcache counts it in the volume it culls against), so a lower limit would keep
+#: nothing, silently; 1 MiB holds some dozens of results.
+MIN_SIZE_LIMIT = 1024 * 1024
 
 
 class Cache(Protocol):
@@ -107,6 +111,17 @@ def format_size(size: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def check_size_limit(size_limit: int) -> None:
+    """:class:`ConfigError` naming :data:`MIN_SIZE_LIMIT` if the limit is below it."""
+    if size_limit < MIN_SIZE_LIMIT:
+        raise ConfigError(
+            f"cache size limit {format_size(size_limit)} is below the minimum of "
+            f"{format_size(MIN_SIZE_LIMIT)} (an empty cache database alone takes 32 KiB, "
+            "so nothing would be kept): raise --cache-size-limit / "
+            "SUMMARIZER_CACHE_SIZE_LIMIT, or turn the cache off with --no-cache"
+        )
+
+
 class ResultCache:
     """``diskcache.Cache`` holding JSON envelopes; every failure degrades to "no cache".
 
@@ -117,6 +132,7 @@ class ResultCache:
     """
 
     def __init__(self, directory: Path, size_limit: int) -> None:
+        check_size_limit(size_limit)
         self.directory = Path(directory)
         self.size_limit = size_limit
         self._cache: Cache | None = None

@@ -35,6 +35,12 @@ class InputError(SummarizerError):
     exit_code = 3
 
 
+class OutputError(SummarizerError):
+    """The result cannot be written: standard output is closed, a broken pipe, a full disk."""
+
+    exit_code = 1
+
+
 class ProviderError(SummarizerError):
     """The model endpoint failed: network, HTTP status, malformed answer."""
 
@@ -109,6 +115,7 @@ EXIT_CODES: dict[type[SummarizerError], int] = {
         ValidationFailed,
         CacheError,
         EvalFailed,
+        OutputError,
         SummarizerError,
     )
 }

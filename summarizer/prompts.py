@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
 SYSTEM_TEMPLATE = "system.j2"
 USER_TEMPLATE = "user.j2"
-# "<article>", "</article>", "< / ARTICLE >"...: the article must not open or close the
-# delimiters the templates put around it (prompt injection). Escaped only in the prompt.
-_DELIMITER = re.compile(r"<(\s*/?\s*article\b[^<>]*)>", re.IGNORECASE)
+# "<article>", "</article>", "< / ARTICLE >", "</article" with no ">"...: the article must
+# not open or close the delimiters the templates put around it (prompt injection). Every
+# "<" that starts such a marker is escaped, and its ">" too when there is one. Escaped
+# only in the prompt.
+_DELIMITER = re.compile(r"<(\s*/?\s*article\b[^<>]*)(>?)", re.IGNORECASE)
 
 
 _PARTS = re.compile(r"<(\s*/?\s*parts\b[^<>]*)>", re.IGNORECASE)
@@ -35,7 +37,7 @@ def neutralize_parts(text: str) -> str:
 
 def neutralize(text: str) -> str:
     """Escape ``<article>``/``</article>`` markers inside untrusted text as ``&lt;…&gt;``."""
-    return _DELIMITER.sub(lambda m: f"&lt;{m.group(1)}&gt;", text)
+    return _DELIMITER.sub(lambda m: f"&lt;{m.group(1)}{'&gt;' if m.group(2) else ''}", text)
 
 
 def data_dir(kind: str) -> Path:

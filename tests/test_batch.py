@@ -8,7 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -370,3 +372,117 @@ def test_cli_batch_reports_a_legacy_encoding(tmp_path: Path, seed_text: str) -> 
     (rec,) = records(res.stdout)
     assert any("Windows-1252" in w for w in rec["result"]["meta"]["warnings"])
     assert "warning" in res.stderr and "Windows-1252" in res.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and SIGINT")
+def test_a_fifo_fails_alone_and_ctrl_c_stays_prompt_while_stdin_blocks(
+    tmp_path: Path, seed_text: str
+) -> None:
+    """A FIFO among the inputs is an error line, not a hang; with the next list line
+    still unwritten (a reader blocked on stdin), Ctrl-C exits 130 at once, with every
+    finished result written."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(variant(seed_text, 1), encoding="utf-8")
+    os.mkfifo(folder / "b.txt")  # nobody ever writes to it
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-c", "from summarizer.cli import main; main()", "batch",
+           str(folder), "-", "-o", str(out), "--engine", "extractive", "--no-progress"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps({"id": "s1", "text": variant(seed_text, 2)}) + "\n")
+        proc.stdin.flush()  # and keep stdin open: the next line never comes
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            out.exists() and out.read_text(encoding="utf-8").count("\n") >= 3
+        ):
+            time.sleep(0.05)
+        assert out.exists() and out.read_text(encoding="utf-8").count("\n") == 3
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == EXIT_INTERRUPTED, stderr
+    assert "interrupted after 3 article(s)" in stderr and "Fatal Python error" not in stderr
+    recs = {r["id"]: r for r in records(out.read_text(encoding="utf-8"))}
+    assert set(recs) == {str(folder / "a.txt"), str(folder / "b.txt"), "s1"}
+    fifo = recs[str(folder / "b.txt")]["error"]
+    assert (
+        fifo["exit_code"] == 3 and "is a named pipe (FIFO), not an article file" in fifo["message"]
+    )
+    assert "result" in recs["s1"] and "result" in recs[str(folder / "a.txt")]
+
+
+def test_ready_outcomes_are_yielded_while_the_next_item_is_still_being_read(
+    seed_text: str,
+) -> None:
+    """Items come from a source that blocks (a pipe): what is done is yielded meanwhile."""
+    blocked, release, resumed = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_source() -> Iterator[tuple[str, str]]:
+        yield "a", variant(seed_text, 1)
+        yield "b", variant(seed_text, 2)
+        blocked.set()
+        release.wait(timeout=10)  # a reader waiting for the next line
+        resumed.set()
+        yield "c", variant(seed_text, 3)
+
+    seen: list[tuple[str, bool]] = []
+    for outcome in Summarizer(engine="extractive").summarize_many(slow_source(), concurrency=4):
+        seen.append((outcome.id, resumed.is_set()))
+        if len(seen) == 2:
+            assert blocked.is_set()
+            release.set()
+    assert sorted(seen[:2]) == [("a", False), ("b", False)]  # while the source was blocked
+    assert seen[2] == ("c", True)
+
+
+def test_resume_cuts_a_partial_last_line_without_reading_the_file_whole(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from summarizer.batch.output import done_ids
+
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as fh:
+        fh.write(json.dumps({"id": "n0", "result": {}}).encode() + b"\n")
+        fh.write(b'{"id": "n1", "result": {"tldr": "' + b"x" * 30_000_000)  # killed mid-line
+    tracemalloc.start()
+    try:
+        ids = done_ids(out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert ids == {"n0"} and out.read_bytes().endswith(b"}\n")
+    assert peak < 5_000_000, f"peak {peak:,} bytes: the output file was read whole"
+
+
+def test_the_batch_loop_does_not_wait_for_a_stuck_engine_thread_at_exit() -> None:
+    """`asyncio.run` joins its default executor's threads on the way out; with
+    DaemonThreads (what `summarizer batch` installs) a call still running (the extractive
+    engine on a huge article) is abandoned, so Ctrl-C exits at once."""
+    from summarizer.batch.scheduler import DaemonThreads
+
+    release = threading.Event()
+    workers: list[threading.Thread] = []
+
+    def engine() -> None:
+        workers.append(threading.current_thread())
+        release.wait(30)
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_default_executor(DaemonThreads())
+        stuck = asyncio.ensure_future(asyncio.to_thread(engine))
+        while not workers:
+            await asyncio.sleep(0.01)
+        stuck.cancel()  # what Ctrl-C does to the batch's tasks
+
+    try:
+        asyncio.run(main())
+        (worker,) = workers
+        assert worker.is_alive() and worker.daemon  # not joined: asyncio.run did not wait
+    finally:
+        release.set()

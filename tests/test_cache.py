@@ -752,3 +752,26 @@ def test_eight_processes_summarize_the_same_article(
         base_url=fake.url, api_key="sk-worker", model="fake-model", cache_dir=cdir
     ).summarize(seed_text)
     assert again.meta.cache_hit is True and dump(again) == results[0][1]
+
+
+def test_a_size_limit_below_an_empty_database_is_a_config_error(
+    cdir: Path, llm_env: FakeOpenAI, seed_text: str, tmp_path: Path
+) -> None:
+    """An empty diskcache database is 32 KiB: a smaller limit would keep nothing, silently."""
+    from summarizer.cache import MIN_SIZE_LIMIT
+
+    with pytest.raises(ConfigError, match=r"below the minimum of 1\.0 MiB"):
+        ResultCache(cdir, 1000)
+    ResultCache(cdir, MIN_SIZE_LIMIT)  # the minimum itself is fine
+    with pytest.raises(ConfigError, match="--cache-size-limit"):
+        Summarizer(cache_size_limit=20_000).summarize(seed_text)
+    article = tmp_path / "a.txt"
+    article.write_text(seed_text, encoding="utf-8")
+    for command in (["summarize", str(article)], ["batch", str(article), "--no-progress"]):
+        res = cli(*command, "--cache-size-limit", "16KB")
+        assert res.exit_code == 2, res.output
+        assert "below the minimum of 1.0 MiB" in res.stderr and res.stdout == ""
+    assert cli("cache", "stats", "--cache-size-limit", "1").exit_code == 2
+    assert llm_env.requests == []  # refused before anything was sent
+    assert cli("summarize", str(article), "--no-cache", "--cache-size-limit", "16KB", "--engine",
+               "extractive").exit_code == 0  # fmt: skip

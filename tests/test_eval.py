@@ -160,3 +160,18 @@ def test_replay_without_meta_is_a_config_error(tmp_path: Path) -> None:
         "--replay", str(tmp_path), *_set_args(articles, gold, tmp_path / "o", tmp_path / "t")
     )
     assert result.exit_code == 2 and "meta.json" in result.output
+
+
+def test_default_gold_set_is_found_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `pip install .`, `summarizer eval` uses ./evals, not site-packages."""
+    from summarizer.evals.dataset import load_gold_set
+
+    stem = "000_seed_nk_troops"
+    here = tmp_path / "project"
+    (here / "evals").mkdir(parents=True)
+    _tiny_set(here / "evals", stem)
+    monkeypatch.chdir(here)
+    assert [item.id for item in load_gold_set()] == [stem]
+    assert repo_evals_dir() == here / "evals"

@@ -101,6 +101,11 @@ def test_title_cannot_break_out_either(fake: FakeOpenAI, seed_text: str, good_an
         ('<article class="x">', '&lt;article class="x"&gt;'),
         ("</article\n>", "&lt;/article\n&gt;"),
         ("x < article y > z", "x &lt; article y &gt; z"),  # deliberately broad
+        # no ">": still a marker a model may read as one
+        ("ends with </article", "ends with &lt;/article"),
+        ("</article\n</article>", "&lt;/article\n&lt;/article&gt;"),
+        ("a </article<b>", "a &lt;/article<b>"),
+        ("<article", "&lt;article"),
     ],
 )
 def test_delimiters_are_neutralized(raw: str, escaped: str) -> None:

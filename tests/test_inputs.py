@@ -7,7 +7,13 @@ model (what the request recorded), so decoding and HTML extraction are checked e
 from __future__ import annotations
 
 import html
+import io
+import json
+import os
+import subprocess
+import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,11 +23,13 @@ from typer.testing import CliRunner
 
 from summarizer import inputs
 from summarizer.api import Summarizer
+from summarizer.batch import BatchOutcome, expand_inputs
+from summarizer.batch import inputs as batch_inputs
 from summarizer.cli import app
 from summarizer.errors import InputError
 from summarizer.inputs import MAX_BYTES, Article, check_text, parse_bytes, read_article
 from summarizer.testing.fake_openai import FakeOpenAI, completion
-from tests.conftest import SENTINEL_KEY
+from tests.conftest import ROOT, SENTINEL_KEY
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -67,6 +75,17 @@ def _seed_html(seed_text: str) -> str:
         ("pdf", lambda p: p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "a PDF document"),
         ("docx", lambda p: p.write_bytes(b"PK\x03\x04\x14\x00\x06\x00"), "a ZIP archive"),
         ("bad-utf16", lambda p: p.write_bytes(b"\xff\xfeA\x00B"), "not valid UTF-16-LE"),
+        # a NUL far from the start is still binary: the whole input is checked
+        ("nul-after-8k", lambda p: p.write_bytes(b"word " * 4000 + b"\x00 tail"), "binary file"),
+        (
+            "nul-in-bom-text",
+            lambda p: p.write_bytes(b"\xff\xfe" + "ab\x00cd".encode("utf-16-le")),
+            "binary file",
+        ),
+        ("utf32-no-bom", lambda p: p.write_bytes(ACCENTED.encode("utf-32-le")), "save it as UTF-8"),
+        ("control-chars", lambda p: p.write_bytes(bytes(range(1, 32)) * 50), "control characters"),
+        ("symlink-loop", lambda p: p.symlink_to(p), "symbolic link loop"),
+        ("broken-symlink", lambda p: p.symlink_to(p.parent / "gone.txt"), "broken symbolic link"),
         ("dash-news", lambda p: p.write_text("- News\n"), "no article text"),
         ("symbols", lambda p: p.write_text("!!! ??? ... *** 12 34 — 56\n"), "no article text"),
         (
@@ -86,6 +105,93 @@ def test_bad_file_is_one_clear_input_error(
     message = str(info.value)
     assert says in message and str(path) in message
     assert "\n" not in message
+
+
+def test_a_url_is_told_that_urls_are_not_fetched() -> None:
+    with pytest.raises(
+        InputError, match=r"^https://example\.com/story: looks like a URL.*not fetched"
+    ):
+        read_article("https://example.com/story")
+    result = _cli("http://example.com/a?b=1", "--engine", "extractive")
+    assert result.exit_code == 3 and "URLs are not fetched" in result.stderr
+    result = runner.invoke(app, ["batch", "https://example.com/x", "--engine", "extractive"])
+    assert result.exit_code == 3 and "URLs are not fetched" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_regular_only_refuses_fifos_and_devices_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # no writer: a blocking open would never return
+    with pytest.raises(InputError, match="is a named pipe \\(FIFO\\), not an article file"):
+        read_article(fifo, regular_only=True)
+    with pytest.raises(InputError, match="is a device"):
+        read_article("/dev/zero", regular_only=True)
+    with pytest.raises(InputError, match="4 MB input limit"):  # summarize may read a device
+        read_article("/dev/zero")
+
+
+RUSSIAN = "Парламент утвердил бюджет во вторник, сообщило агентство. Оппозиция голосовала против."
+
+
+@pytest.mark.parametrize("text", [ACCENTED, RUSSIAN])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_decoded_with_a_warning(
+    encoding: str, text: str, tmp_path: Path
+) -> None:
+    """Known by its NUL bytes: every ASCII code unit (spaces, punctuation) has one."""
+    path = tmp_path / "article.txt"
+    path.write_bytes(text.encode(encoding))
+    article = read_article(path)
+    assert article.text == text
+    (warning,) = article.warnings
+    assert "no byte-order mark" in warning and encoding.upper() in warning
+
+
+def test_closed_stdin_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when fd 0 is closed
+    with pytest.raises(InputError, match="standard input is closed"):
+        read_article("-")
+    (item,) = expand_inputs(["-"])
+    assert isinstance(item.error, InputError) and "standard input is closed" in str(item.error)
+
+
+def _process(args: list[str], close: int) -> subprocess.CompletedProcess[str]:
+    """The real CLI with file descriptor ``close`` closed, as `<&-` / `>&-` / `2>&-` do."""
+    cmd = [sys.executable, "-c", "from summarizer.cli import main; main()", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        cmd, env=env, text=True, timeout=60, preexec_fn=lambda: os.close(close), cwd=ROOT,
+        stdout=subprocess.PIPE if close != 1 else None,
+        stderr=subprocess.PIPE if close != 2 else None,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closing a standard descriptor")
+@pytest.mark.parametrize("command", ["summarize", "batch"])
+def test_cli_with_stdin_closed_is_exit_3(command: str) -> None:
+    run = _process([command, "-", "--engine", "extractive"], close=0)
+    assert run.returncode == 3, run.stderr
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("summarizer: error: ") and "standard input is closed" in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closing a standard descriptor")
+def test_cli_batch_with_stderr_closed_still_writes_the_results(seed_path: Path) -> None:
+    run = _process(["batch", str(seed_path), "--engine", "extractive"], close=2)
+    assert run.returncode == 0
+    assert '"tldr"' in run.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closing a standard descriptor")
+@pytest.mark.parametrize("command", ["summarize", "batch"])
+def test_cli_with_stdout_closed_fails_instead_of_losing_the_output(
+    command: str, seed_path: Path
+) -> None:
+    flags = ["--no-progress"] if command == "batch" else []
+    run = _process([command, str(seed_path), "--engine", "extractive", *flags], close=1)
+    assert run.returncode != 0, run.stderr
+    (line,) = run.stderr.splitlines()
+    assert "standard output is closed" in line and "-o FILE" in line
 
 
 @pytest.mark.parametrize(
@@ -332,3 +438,155 @@ def test_trafilatura_is_imported_only_for_html() -> None:
         "assert 'trafilatura' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# -- JSONL lists (batch): each bad line fails alone, with a clear message -----------------
+
+
+def _list(tmp_path: Path, *lines: bytes) -> Path:
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def _row(**fields: str) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def test_an_overlong_list_line_fails_alone_without_being_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch_inputs, "MAX_LINE_BYTES", 10_000)
+    text = "The council met on Tuesday and voted for the budget. " * 4
+    huge = _row(id="huge", text="x" * 20_000_000)  # 20 MB on one line
+    exact = _row(id="exact", text="y" * (10_000 - 27))
+    assert len(exact) == 10_000  # exactly the limit: accepted
+    listing = _list(tmp_path, _row(id="a", text=text), huge, exact, _row(id="b", text=text))
+    tracemalloc.start()
+    try:
+        items = list(expand_inputs([str(listing)]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [i.id for i in items] == ["a", f"{listing}:2", "exact", "b"]
+    assert [i.error is None for i in items] == [True, False, True, True]
+    message = str(items[1].error)
+    assert message.startswith(f"{listing}:2: the line is over the 0.01 MB limit")
+    assert peak < 5_000_000, f"peak {peak:,} bytes: the long line was held in memory"
+
+
+def test_lines_the_json_parser_cannot_take_fail_alone(tmp_path: Path) -> None:
+    """A 5000-digit number and a list nested 100,000 deep: one error line each."""
+    listing = _list(
+        tmp_path,
+        _row(id="a", text=ACCENTED),
+        b'{"id": 1' + b"0" * 5000 + b', "text": "x"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        _row(id="nul", path="a\u0000b"),
+        _row(id="b", text=ACCENTED),
+    )
+    items = list(expand_inputs([str(listing)]))
+    assert [i.id for i in items] == ["a", f"{listing}:2", f"{listing}:3", "nul", "b"]
+    assert "not usable JSON (Exceeds the limit" in str(items[1].error)
+    assert "nested too deeply" in str(items[2].error)
+    with pytest.raises(InputError, match=r"not a usable path \(it contains a NUL character\)"):
+        items[3].load()
+    assert items[0].error is None and items[4].error is None
+
+
+def test_cli_batch_names_a_broken_link_before_anything_runs(tmp_path: Path) -> None:
+    link = tmp_path / "story.txt"
+    link.symlink_to(tmp_path / "moved-away.txt")
+    res = runner.invoke(app, ["batch", str(link), "--engine", "extractive"])
+    assert res.exit_code == 3 and "is a broken symbolic link" in res.stderr
+    assert "nothing was run" in res.stderr and res.stdout == ""
+
+
+def test_inline_text_over_the_file_byte_limit_fails_alone(tmp_path: Path) -> None:
+    big = "é" * (MAX_BYTES // 2 + 1)  # 2 bytes each in UTF-8: just over MAX_BYTES
+    listing = _list(tmp_path, _row(id="big", text=big), _row(id="ok", text=ACCENTED))
+    assert len(big.encode()) > MAX_BYTES and listing.stat().st_size < batch_inputs.MAX_LINE_BYTES
+    big_item, ok_item = expand_inputs([str(listing)])
+    assert isinstance(big_item.error, InputError) and big_item.id == "big"
+    assert "`text` is larger than the 4 MB input limit" in str(big_item.error)
+    assert ok_item.error is None and ok_item.text == ACCENTED
+
+
+def test_cli_batch_overlong_line_is_one_error_line(
+    tmp_path: Path, seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch_inputs, "MAX_LINE_BYTES", 50_000)
+    listing = _list(
+        tmp_path,
+        _row(id="one", text=seed_text),
+        _row(id="long", text="z" * 200_000),
+        _row(id="two", text=seed_text),
+    )
+    res = runner.invoke(app, ["batch", str(listing), "--engine", "extractive", "--no-progress"])
+    assert res.exit_code == 13, res.output
+    recs = {json.loads(line)["id"]: json.loads(line) for line in res.stdout.splitlines()}
+    assert set(recs) == {"one", f"{listing}:2", "two"}
+    error = recs[f"{listing}:2"]["error"]
+    assert error["type"] == "InputError" and "over the 0.05 MB limit" in error["message"]
+
+
+def test_lists_from_elsewhere_can_refuse_path_items(tmp_path: Path) -> None:
+    """``allow_paths=False`` (an HTTP service): a `path` never reads a server-side file."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The secret plan was approved by the board on Monday night.", "utf-8")
+    lines = [
+        _row(id="p", path="../../../../etc/passwd"),
+        _row(id="s", path=str(secret)),
+        _row(id="both", text=ACCENTED, path=str(secret)),
+        _row(id="t", text=ACCENTED),
+    ]
+    stream = io.BytesIO(b"\n".join(lines))
+    items = list(batch_inputs.read_jsonl(stream, "request", allow_paths=False))
+    assert [i.id for i in items] == ["p", "s", "both", "t"]
+    for item in items[:3]:
+        assert isinstance(item.error, InputError) and item.path is None
+        assert "`path` items are not accepted here" in str(item.error)
+    assert items[3].error is None and items[3].load()[0] == ACCENTED
+    listing = _list(tmp_path, *lines)
+    refused = list(expand_inputs([str(listing)], allow_paths=False))
+    assert [i.error is not None for i in refused] == [True, True, True, False]
+    allowed = list(expand_inputs([str(listing)]))  # the CLI default: paths are read
+    assert allowed[1].error is None and allowed[1].load()[0].startswith("The secret plan")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("id\x1b[31mred\x1b[0m", "id\\x1b[31mred\\x1b[0m"),
+        ("a\nsummarizer: batch done: 0 article(s)", "a\\nsummarizer: batch done: 0 article(s)"),
+        ("cr\roverwrite", "cr\\roverwrite"),
+        ("bidi\u202eevil", "bidi\\u202eevil"),
+        ("odd-\ud800", "odd-\\ud800"),
+        ("plain-é 新闻", "plain-é 新闻"),
+    ],
+)
+def test_printable_escapes_control_characters(raw: str, shown: str) -> None:
+    assert batch_inputs.printable(raw) == shown
+
+
+def test_cli_batch_progress_lines_escape_control_characters(tmp_path: Path, seed_text: str) -> None:
+    forged = "x\nsummarizer: batch done: 99 article(s) in 0.1s\x1b[2K"
+    listing = _list(tmp_path, _row(id=forged, text=seed_text), _row(id="\x1b]0;t\x07", url="u"))
+    res = runner.invoke(app, ["batch", str(listing), "--engine", "extractive", "--no-progress"])
+    assert res.exit_code == 13, res.output
+    assert "\x1b" not in res.stderr and "\x07" not in res.stderr
+    lines = res.stderr.splitlines()
+    assert len(lines) == 3 and lines[-1].startswith("summarizer: batch done: 2 article(s)")
+    assert "\\nsummarizer: batch done: 99" in res.stderr  # shown, escaped, on its own line
+    assert {json.loads(line)["id"] for line in res.stdout.splitlines()} == {forged, "\x1b]0;t\x07"}
+
+
+def test_cli_error_line_escapes_control_characters(tmp_path: Path) -> None:
+    res = _cli(str(tmp_path / "evil\x1b[31m\nsummarizer: done.txt"), "--engine", "extractive")
+    assert res.exit_code == 3 and "\x1b" not in res.stderr
+    assert len(res.stderr.splitlines()) == 1 and "\\x1b[31m\\nsummarizer: done.txt" in res.stderr
+
+
+def test_an_error_without_a_message_still_says_what_it_was() -> None:
+    outcome = BatchOutcome(0, "x", error=MemoryError())
+    assert outcome.error_dict()["message"] == "MemoryError (the error gave no message)"

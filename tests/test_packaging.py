@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -59,7 +60,11 @@ def test_wheel_installs_into_fresh_venv_and_runs(tmp_path: Path) -> None:
     pip = [str(bindir / "python"), "-m", "pip", "install", "-q", str(wheel)]
     subprocess.run(pip, check=True, capture_output=True, timeout=900)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZER_", "OPENAI_"))}
+    env = {  # no PYTHONPATH either: it would put the checkout before the wheel
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SUMMARIZER_", "OPENAI_")) and k != "PYTHONPATH"
+    }
     env["SUMMARIZER_CACHE_DIR"] = str(tmp_path / "cache")
     outside = tmp_path / "elsewhere"  # not the checkout: only the wheel's files are visible
     outside.mkdir()
@@ -82,3 +87,25 @@ def test_wheel_installs_into_fresh_venv_and_runs(tmp_path: Path) -> None:
     )
     assert schema.returncode == 0
     assert schema.stdout == (ROOT / "schemas" / "article_summary.json").read_text()
+    _eval_from_the_wheel(bindir, tmp_path, outside, env)
+
+
+def _eval_from_the_wheel(bindir: Path, tmp_path: Path, outside: Path, env: dict[str, str]) -> None:
+    """`summarizer eval` after `pip install .`: the gold set is ./evals, not site-packages."""
+    project = tmp_path / "project"  # a copy of the repository's evals/ folder, elsewhere
+    shutil.copytree(ROOT / "evals", project / "evals", ignore=shutil.ignore_patterns("recordings"))
+    only = ["--only", "000", "--only", "001"]
+    run = subprocess.run(
+        [str(bindir / "summarizer"), "eval", "--engine", "extractive", "--name", "wheel", *only],
+        capture_output=True, text=True, cwd=project, env=env, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert (project / "reports" / "eval" / "wheel.json").is_file()
+    assert "000_seed_nk_troops" in run.stderr
+    missing = subprocess.run(  # no evals/ here: one clear line naming the flags
+        [str(bindir / "summarizer"), "eval", "--engine", "extractive"],
+        capture_output=True, text=True, cwd=outside, env=env, timeout=300,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    (line,) = missing.stderr.splitlines()
+    assert "no evals/ folder" in line and "--articles" in line and "--gold" in line

@@ -188,3 +188,41 @@ def test_a_server_echoing_the_whole_key_is_redacted(
         assert result.exit_code == 4
         assert leaks(result.stderr) == [] and leaks(result.stdout) == []
         assert "***" in result.stderr
+
+
+def test_a_list_from_elsewhere_never_sends_a_server_file_to_the_model(
+    fake: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """A JSONL list from a request (``allow_paths=False``): a `path` to a file holding a
+    key never reaches the model; the request's own `text` items run as usual."""
+    import io
+
+    from summarizer.api import Summarizer
+    from summarizer.batch.inputs import read_jsonl
+    from summarizer.testing.fake_openai import completion
+
+    fake.push(completion(good_answer))
+    secrets = tmp_path / "server" / ".env"
+    secrets.parent.mkdir()
+    secrets.write_text(
+        f"The deploy notes say the production key is {SENTINEL_KEY} and must stay secret.",
+        encoding="utf-8",
+    )
+    body = "\n".join(
+        json.dumps(row)
+        for row in (
+            {"id": "steal", "path": str(secrets)},
+            {"id": "climb", "path": "../server/.env"},
+            {"id": "ok", "text": seed_text},
+        )
+    )
+    items = read_jsonl(io.BytesIO(body.encode()), "request", base=tmp_path, allow_paths=False)
+    summarizer = Summarizer(base_url=fake.url, api_key="sk-other-key-for-this-test", cache=False)
+    outcomes = {o.id: o for o in summarizer.summarize_many(items)}
+    assert outcomes["ok"].status == "ok"
+    for name in ("steal", "climb"):
+        record = outcomes[name].to_record()
+        assert record["error"]["type"] == "InputError" and "path" not in record
+    assert len(fake.requests) == 1
+    sent = json.dumps([r.body for r in fake.requests], ensure_ascii=False)
+    assert leaks(sent) == [] and "deploy notes" not in sent

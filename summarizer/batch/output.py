@@ -13,9 +13,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from summarizer.errors import SummarizerError
+from summarizer.errors import OutputError, SummarizerError
 
 if TYPE_CHECKING:
     from summarizer.result import SummaryResult
@@ -50,6 +50,8 @@ class BatchOutcome:
             message, code = exc.message, exc.exit_code
         else:
             message, code = str(exc), 1
+        if not message.strip():  # MemoryError(), a bare exception: never an empty message
+            message = f"{type(exc).__name__} (the error gave no message)"
         return {"type": type(exc).__name__, "message": self.scrub(message), "exit_code": code}
 
     def to_record(self) -> dict[str, Any]:
@@ -82,6 +84,23 @@ def text_digest(text: str) -> str:
 
 
 # -- output --------------------------------------------------------------------------------
+_SCAN = 1 << 16  # the end of an output file is searched backwards this much at a time
+
+
+def _after_last_newline(fh: IO[bytes], size: int) -> int:
+    """The offset just after the last ``\\n`` (0 if none), reading from the end in pieces:
+    an output file of any size is never read into memory whole."""
+    end = size
+    while end > 0:
+        start = max(0, end - _SCAN)
+        fh.seek(start)
+        found = fh.read(end - start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return 0
+
+
 def done_ids(path: Path, *, retry_failed: bool = False) -> set[str]:
     """Ids already in an output file (for ``--resume``).
 
@@ -97,9 +116,7 @@ def done_ids(path: Path, *, retry_failed: bool = False) -> set[str]:
         if size:
             fh.seek(max(0, size - 1))
             if fh.read(1) != b"\n":  # cut short: drop the partial line
-                fh.seek(0)
-                data_end = fh.read().rfind(b"\n") + 1
-                fh.truncate(data_end)
+                fh.truncate(_after_last_newline(fh, size))
     tmp = path.with_name(path.name + ".resume-tmp") if retry_failed else None
     with (
         path.open(encoding="utf-8") as fh,
@@ -134,8 +151,11 @@ class JsonlWriter:
 
     def write(self, outcome: BatchOutcome) -> None:
         record = outcome.to_record()
-        try:  # a text stream encodes the whole line before writing any of it
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        except UnicodeEncodeError:
-            self.stream.write(json.dumps(record) + "\n")  # ASCII with \u escapes
-        self.stream.flush()
+        try:
+            try:  # a text stream encodes the whole line before writing any of it
+                self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            except UnicodeEncodeError:
+                self.stream.write(json.dumps(record) + "\n")  # ASCII with \u escapes
+            self.stream.flush()
+        except OSError as exc:  # EPIPE (the reader went away), ENOSPC
+            raise OutputError(f"cannot write the output ({exc.strerror or exc})") from exc

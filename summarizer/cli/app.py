@@ -6,12 +6,13 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TextIO
 
 import typer
 
 from summarizer import __version__
-from summarizer.errors import EXIT_CODES, EXIT_INTERRUPTED, SummarizerError
+from summarizer.batch.inputs import printable
+from summarizer.errors import EXIT_CODES, EXIT_INTERRUPTED, OutputError, SummarizerError
 
 app = typer.Typer(
     name="summarizer",
@@ -60,6 +61,29 @@ def _redact(text: str) -> str:
     return scrub(text)
 
 
+def stdout() -> TextIO:
+    """Standard output, or :class:`OutputError` if the process was started with it closed
+    (``>&-``): checked before any work, so a result is never computed only to be lost."""
+    if sys.stdout is None:
+        raise OutputError(
+            "standard output is closed, so the result would be lost: use -o FILE, "
+            "or leave standard output open"
+        )
+    return sys.stdout
+
+
+def write_stdout(text: str) -> None:
+    """``text`` on standard output, flushed; a failed write is an :class:`OutputError`."""
+    stream = stdout()
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError as exc:  # EPIPE (the reader went away), ENOSPC, EBADF
+        raise OutputError(
+            f"cannot write the result to standard output ({exc.strerror or exc})"
+        ) from exc
+
+
 def fail(exc: BaseException) -> NoReturn:
     """One line on stderr and a documented exit code; traceback only with --verbose."""
     if _state["verbose"]:
@@ -68,13 +92,13 @@ def fail(exc: BaseException) -> NoReturn:
         sys.stderr.write(_redact("".join(traceback.format_exception(exc))))
     if isinstance(exc, SummarizerError):
         code = next((c for cls, c in EXIT_CODES.items() if isinstance(exc, cls)), 1)
-        typer.echo(f"summarizer: error: {_redact(str(exc))}", err=True)
+        typer.echo(f"summarizer: error: {printable(_redact(str(exc)))}", err=True)
         raise typer.Exit(code)
     if isinstance(exc, OSError):  # e.g. -o into a missing directory
-        typer.echo(f"summarizer: error: {_redact(str(exc))}", err=True)
+        typer.echo(f"summarizer: error: {printable(_redact(str(exc)))}", err=True)
         raise typer.Exit(1)
     typer.echo(
-        f"summarizer: internal error: {type(exc).__name__}: {_redact(str(exc))} "
+        f"summarizer: internal error: {type(exc).__name__}: {printable(_redact(str(exc)))} "
         "(rerun with -v for the traceback)",
         err=True,
     )

@@ -14,6 +14,7 @@ its JSONL line), 130 on Ctrl-C (the lines written so far are complete and valid,
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ import typer
 
 from summarizer.batch.inputs import BatchItem, check_inputs, expand_inputs, printable, unique_ids
 from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
-from summarizer.cli.app import app, reported, setup_logging
+from summarizer.cli.app import app, reported, setup_logging, stdout
 from summarizer.cli.options import Verbose, run_flags, settings_from_flags
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, ConfigError
 
@@ -187,10 +188,16 @@ def run_command(
 ) -> int:
     """Run a batch; return the exit code (see the module docstring)."""
     from summarizer.api import Summarizer
-    from summarizer.batch.scheduler import run_batch
+    from summarizer.batch.scheduler import DaemonThreads, run_batch
+    from summarizer.cache import check_size_limit
 
-    err = err or sys.stderr
+    # stderr closed (`2>&-`): the batch still runs, its progress goes nowhere
+    err = err or sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     check_inputs(inputs)
+    if output is None:
+        stdout()  # closed (`>&-`): refuse before anything runs, instead of losing the lines
+    if settings.cache and settings.resolved_engine == "llm":
+        check_size_limit(settings.cache_size_limit)  # else every article would fail alone
     skip: set[str] = set()
     if output is not None and (resume or retry_failed):
         skip = done_ids(output, retry_failed=retry_failed)
@@ -201,6 +208,8 @@ def run_command(
     interrupted = False
 
     async def main(writer: JsonlWriter, reporter: Reporter) -> None:
+        # engines' threads (the extractive one) must not hold back the exit at Ctrl-C
+        asyncio.get_running_loop().set_default_executor(DaemonThreads())
         items = _pending(inputs, skip, tally, notes)
         async with summarizer:  # its HTTP client lives on this event loop
             async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
@@ -210,8 +219,9 @@ def run_command(
                 reporter.update(outcome, tally)
 
     with ExitStack() as stack:
-        stream: TextIO = sys.stdout
-        if output is not None:
+        if output is None:
+            stream = stdout()
+        else:
             mode = "a" if (resume or retry_failed) else "w"
             stream = cast(TextIO, stack.enter_context(output.open(mode, encoding="utf-8")))
         reporter: Reporter = RichReporter(err, tally.total) if use_rich else PlainReporter(err)

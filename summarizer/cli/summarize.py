@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from summarizer.cli.app import app, reported, setup_logging
+from summarizer.batch.inputs import printable
+from summarizer.cli.app import app, reported, setup_logging, stdout, write_stdout
 from summarizer.cli.options import Format, Verbose, run_flags, settings_from_flags
 
 
@@ -29,13 +30,15 @@ def summarize(
         from summarizer.result import to_json, to_markdown
 
         settings = settings_from_flags(run)
+        if output is None:
+            stdout()  # closed: fail now, not after the model call
         article = read_article(path)
         for warning in article.warnings:
-            typer.echo(f"summarizer: warning: {warning}", err=True)
+            typer.echo(f"summarizer: warning: {printable(warning)}", err=True)
         with Summarizer(settings) as summarizer:
             result = summarizer.summarize(article.text, title=article.title)
         for warning in result.meta.warnings:
-            typer.echo(f"summarizer: {warning}", err=True)
+            typer.echo(f"summarizer: {printable(warning)}", err=True)
         if fmt is Format.json:
             text = to_json(result)
         else:
@@ -51,4 +54,4 @@ def summarize(
         if output is not None:
             output.write_text(text, encoding="utf-8")
         else:
-            typer.echo(text, nl=False)
+            write_stdout(text)

@@ -78,9 +78,27 @@ class GoldItem:
     article_path: Path
 
 
+def evals_dir_candidates() -> tuple[Path, ...]:
+    """Where the default ``evals/`` is looked for, in order: the working directory (a
+    checkout, or any folder with an ``evals/``), then the source checkout this package is
+    imported from (not there when installed from a wheel: site-packages has no evals/)."""
+    return (Path.cwd() / "evals", Path(__file__).resolve().parent.parent.parent / "evals")
+
+
+def find_evals_dir() -> Path | None:
+    """The first candidate ``evals/`` that holds a ``gold/`` folder, else ``None``."""
+    return next((d for d in evals_dir_candidates() if (d / "gold").is_dir()), None)
+
+
 def repo_evals_dir() -> Path:
-    """``evals/`` of the source checkout (the default for ``--articles`` / ``--gold``)."""
-    return Path(__file__).resolve().parent.parent.parent / "evals"
+    """The default ``evals/`` for ``--articles`` / ``--gold`` (see :func:`find_evals_dir`)."""
+    found = find_evals_dir()
+    if found is None:
+        raise ConfigError(
+            f"no evals/ folder with gold labels in {Path.cwd()} (or next to the installed "
+            "package): run from the repository's root, or pass --articles DIR and --gold DIR"
+        )
+    return found
 
 
 def load_labels(path: Path) -> GoldLabels:

@@ -55,9 +55,11 @@ class Check:
 
 
 def default_thresholds_path() -> Path:
-    from summarizer.evals.dataset import repo_evals_dir
+    """``thresholds.toml`` of the default ``evals/``; without one, ``./evals/thresholds.toml``
+    (which then does not exist: nothing is checked)."""
+    from summarizer.evals.dataset import find_evals_dir
 
-    return repo_evals_dir() / "thresholds.toml"
+    return (find_evals_dir() or Path.cwd() / "evals") / "thresholds.toml"
 
 
 def load_thresholds(path: Path, name: str) -> dict[str, float] | None:
