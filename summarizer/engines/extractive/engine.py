@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from summarizer.engines.extractive.actors import Actors, find_mentions
+from summarizer.engines.extractive.questions import open_questions
 from summarizer.engines.extractive.ranking import clauses, content_terms, rank, trim_clause
-from summarizer.engines.extractive.stances import find_stances, open_questions
+from summarizer.engines.extractive.stances import find_stances
 from summarizer.schema import MAX_ACTORS, ArticleSummary
 from summarizer.sentences import (
     Sentence,

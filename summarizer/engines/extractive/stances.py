@@ -15,7 +15,7 @@ import re
 from summarizer.engines.extractive.actors import Actors, Mention, mentions_in
 from summarizer.engines.extractive.lexicon import SAY, VERB, VERB_POS
 from summarizer.engines.extractive.ranking import STOPWORDS
-from summarizer.schema import MAX_QUESTIONS, MAX_STANCES
+from summarizer.schema import MAX_STANCES
 
 _GAP = re.compile(
     r"^(?:\s*(?:has|have|had|also|later|again|recently|both|on \w+|"
@@ -156,104 +156,3 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 seen.add((after[0].key, "claim", ""))
                 out.append(_stance(after[0].key, _target(body) or "the report", "claim", evidence))
     return out[:MAX_STANCES]
-
-
-_SUBJ = r"(?:and |but |while )?((?:[\w'’-]+ ){0,10}?[\w'’-]+)"
-_QUESTION_CUES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (
-        re.compile(r"could not (?:independently )?confirm ([^,;.]+)"),
-        "Can {0} be confirmed?",
-        "The report is unconfirmed.",
-    ),
-    (
-        re.compile(
-            _SUBJ
-            + r" (?:could not be|ha(?:s|ve) not been) (?:independently )?(?:verified|confirmed)"
-        ),
-        "Can {0} be verified?",
-        "The claim has not been independently verified.",
-    ),
-    (
-        re.compile(r"(?:that |, )?" + _SUBJ + r" (?:is|are) considering ([^,;.]+)"),
-        "What will {0} decide about {1}?",
-        "A decision is pending.",
-    ),
-    (
-        re.compile(r"\b((?:a|an|the) [^,;]+?), which " + _SUBJ + r" (?:is|are) hesitant to (\w+)"),
-        "Will {1} {2} {0}?",
-        "The decision is held back.",
-    ),
-    (
-        re.compile(
-            r"(?:unclear|not clear|declined to say|did not say|has not said|would not say) whether "
-            + _SUBJ
-            + r" (?:would|will) ([^,;.]+)"
-        ),
-        "Would {0} {1}?",
-        "The article leaves it unclear.",
-    ),
-    (
-        re.compile(r"(?:warned|said|says|signal) that " + _SUBJ + r" would ([^,;.]+)"),
-        "Would {0} {1}?",
-        "A conditional outcome the article does not resolve.",
-    ),
-    (
-        re.compile(_SUBJ + r" did not respond to a request for comment"),
-        "What is the position of {0}?",
-        "No response to a request for comment.",
-    ),
-)
-
-
-_CUE_WORD = re.compile(r"confirm|verified|considering|hesitant|whether|would|request for comment")
-_PRONOUNS = frozenset(("it", "this", "that", "they", "he", "she"))
-
-
-def open_questions(
-    finder: Actors, mentions: list[Mention], stances: list[dict[str, object]], kept: dict[str, str]
-) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    deniers = [st for st in stances if VERB_POS.get(str(st.get("verb"))) == "deny"]
-    if deniers:
-        names = list(dict.fromkeys(kept[str(st["actor"])] for st in deniers))
-        others = [
-            kept[str(st["actor"])]
-            for st in stances
-            if st["position"] in ("claim", "oppose") and str(st["target"]).startswith(tuple(names))
-        ]
-        related = list(dict.fromkeys(names + others))[:6]
-        target = str(deniers[0]["target"])
-        lead = re.match(r"(?:a|an|the) ", target)
-        ask = (
-            f"Is the {target[lead.end() :]} accurate?"
-            if lead
-            else f"Are the reports of {target} accurate?"
-        )
-        out.append(
-            {
-                "question": ask,
-                "why_open": f"Denied by {' and '.join(names)}; the article does not settle it.",
-                "related_actors": related,
-            }
-        )
-    for s in finder.sentences:
-        if s.boilerplate:
-            continue
-        sentence = finder.orig[s.start : s.end]
-        if not _CUE_WORD.search(sentence):
-            continue
-        related = list(
-            dict.fromkeys(kept[m.key] for m in mentions_in(mentions, s) if m.key in kept)
-        )
-        for pattern, template, why in _QUESTION_CUES:
-            m = pattern.search(sentence)
-            if not m:
-                continue
-            parts = [p.strip().rstrip(",") for p in m.groups()]
-            if parts[0].split()[0].lower() in _PRONOUNS and template.startswith("Would"):
-                continue
-            question = template.format(*parts)
-            question = question[0].upper() + question[1:]
-            if len(question) <= 300 and all(q["question"] != question for q in out):
-                out.append({"question": question, "why_open": why, "related_actors": related[:6]})
-    return out[:MAX_QUESTIONS]
