@@ -161,21 +161,109 @@ def chunks(toks: list[Tok], text: str, sent_start: int, lower: set[str]) -> list
 
 # --- reporting verbs -------------------------------------------------------------------
 
-# Verbs that carry a position of their own ('denied' -> 'deny') and neutral reporting verbs,
-# whose position comes from what was said.
+# Verbs that carry a position of their own ('denied' -> 'deny', 'voted against' -> 'oppose')
+# and neutral reporting verbs, whose position comes from what was said. Negated forms are
+# listed whole ('did not oppose' -> 'support') so the longest phrase wins the match.
 VERB_POS = {
     verb: pos
     for pos, verbs in (
-        ("concern", "warned|warns|cautioned|echoed|expressed concern"),
-        ("deny", "denied|denies|deny|dismissed|disputed"),
-        ("oppose", "rejected|accused|accuses|condemned|criticized|criticised"),
-        ("support", "backed|backs|supported|welcomed|welcomes|praised|expressed support"),
-        ("claim", "urged|called"),
+        (
+            "concern",
+            "warned|warns|cautioned|echoed|expressed concern|expressed concerns|raised concerns|"
+            "raised concern|voiced concern|voiced concerns|expressed alarm|feared|fears|worried|"
+            "questioned",
+        ),
+        ("deny", "denied|denies|deny|dismissed|disputed|refuted|rebuffed|rejected claims"),
+        (
+            "oppose",
+            "rejected|rejects|accused|accuses|condemned|condemns|criticized|criticised|"
+            "criticizes|criticises|opposed|opposes|objected|protested|slammed|attacked|denounced|"
+            "decried|blasted|lambasted|voted against|vowed to appeal|vowed to fight|appealed|"
+            "challenged|sued|refused to back|refused to support|did not support|would not support|"
+            "does not support|did not back|would not back|will not support|voted down",
+        ),
+        (
+            "support",
+            "backed|backs|supported|supports|welcomed|welcomes|praised|praises|expressed support|"
+            "endorsed|endorses|applauded|hailed|hails|voted for|voted in favour|voted in favor|"
+            "defended|championed|lauded|urged|urges|called for|did not oppose|does not oppose|"
+            "would not oppose|will not oppose|did not object|would not object|signed off on",
+        ),
+        ("claim", "alleged|alleges"),
     )
     for verb in verbs.split("|")
 }
 SAY = word_set(
     "said says told stated added argued claimed reported writes wrote replied insisted "
-    "estimated announced confirmed acknowledged noted"
+    "estimated announced confirmed acknowledged noted explained predicted called"
 )
-VERB = re.compile(r"\b(" + "|".join(sorted([*VERB_POS, *SAY], key=lambda v: (-len(v), v))) + r")\b")
+VERB = re.compile(
+    r"\b("
+    + "|".join(re.escape(v) for v in sorted([*VERB_POS, *SAY], key=lambda v: (-len(v), v)))
+    + r")\b"
+)
+
+# --- position cues ---------------------------------------------------------------------
+
+#: No position taken: no comment, cannot confirm, no view.
+NEUTRAL_CUE = re.compile(
+    r"could not (?:independently )?confirm|declined to (?:comment|say|give|confirm)|(?:would|does|"
+    r"did|will) not comment|no information|not taken (?:a|any) (?:formal )?position|did not "
+    r"respond|no (?:immediate )?comment|too early to (?:say|comment|tell)|took no position|"
+    r"has no view|neither confirm(?:ed)? nor den(?:y|ied)|was monitoring|is monitoring|"
+    r"were monitoring|are monitoring"
+)
+#: Cue words of each position in what was said, in tie-break order (first wins a tie).
+POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (pos, re.compile(r"\b(?:" + words + r")"))
+    for pos, words in (
+        (
+            "deny",
+            r"false|fabricat\w*|does not exist|did not exist|no evidence|not true|untrue|baseless|"
+            r"unfounded|groundless|inaccurate|misleading|no truth|no basis|categorically|"
+            r"did nothing wrong|done nothing wrong|no wrongdoing|innocent|never (?:failed|took|"
+            r"used|"
+            r"paid|met|signed|received|broke|agreed|had|been)|ha(?:s|d|ve) not (?:failed|paid|"
+            r"signed|"
+            r"taken|received|broken|agreed|met|been involved)|there (?:is|was|"
+            r"were) no (?!immediate)"
+            r"|nothing to hide|not involved",
+        ),
+        (
+            "oppose",
+            r"disagree\w*|(?:not|never) accept|oppos\w+|unfair\w*|reject\w*|unacceptable|wrong\b|"
+            r"illegal|unlawful|appeal\b|condemn\w*|criticis\w*|criticiz\w*|refus\w*|against\b|"
+            r"should not|must not|should stop|must stop|would not let|will not let|not let|"
+            r"cannot be squared|flawed|unjust\w*|reckless|irresponsible|betray\w*|outrage\w*|"
+            r"disgrace\w*|scandal\w*|shameful|ransom|mistake\w*|misguided|not through|attack on|"
+            r"protest\w*|fight\b|scrap\w*|veto\w*|block\w*|halt\b|reverse\b|should have|"
+            r"failed to|unjustified|insult\w*|absurd|ridiculous|nonsense|rip-off|punish\w*|"
+            r"waste\w*|cannot support|not support",
+        ),
+        (
+            "concern",
+            r"threat\w*|risk\w*|danger\w*|worr\w+|fear\w*|concern\w*|undermin\w+|escalat\w+|"
+            r"chaos|crisis|serious\w*|harm\w*|damag\w+|uncertain\w*|warn\w*|too (?:short|early|"
+            r"small|soon|late|little|few|slow|high)|cannot plan|could lose|lose\b|losing|"
+            r"shortage\w*|"
+            r"paying extra|costly|struggl\w+|pressure|difficult\w*|vulnerab\w+|jeopard\w+|alarm\w*|"
+            r"problem\w*|strain\w*|shortfall|doubt\w*|caution\w*|not enough|insufficient|fragile|"
+            r"could not prove|cannot prove|not prove|squeeze|suffer\w*|at stake|devastat\w+|"
+            r"hurt\w*|burden\w*|anxious|nervous|afraid|deserve to|have to be sure|need to be sure|"
+            r"uncompetitive|unsustainable|cannot afford|can't afford|thin\b|drags? on",
+        ),
+        (
+            "support",
+            r"welcom\w*|support\w*|endors\w*|prais\w*|applaud\w*|good (?:news|deal|step|result|"
+            r"thing|day|outcome|decision)|in favou?r|benefit\w*|right decision|positive|important|"
+            r"only way|fix(?:es|ed)?\b|overdue|great|excellent|proud|delighted|pleased|happy|"
+            r"success\w*|breakthrough|encourag\w+|promising|vital|essential|boost\w*|improv\w+|"
+            r"protect\w*|waiting for|allow (?:us|the|them|it|farmers|people)|gives us|help\w*|"
+            r"opportunit\w+|progress|valuable|careful|robust|best\b|historic|milestone|landmark|"
+            r"sent a message|clear message|strong (?:case|result|step)|one strong",
+        ),
+    )
+)
+#: A negation right before a cue word flips or cancels it ("not good", "no risk").
+NEGATION = re.compile(r"\b(?:not|no|never|nor|without|n't|cannot|hardly)\s+(?:\w+\s+)?$")
+NEGATED_POSITION = {"support": "oppose", "oppose": "support"}
