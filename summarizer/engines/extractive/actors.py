@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from summarizer.engines.extractive.lexicon import (
     CAPITALS,
     GOV_NOUNS,
+    START_WORDS,
     VERB,
     Tok,
     chunks,
@@ -33,7 +34,10 @@ _TITLES = word_set(
     "spokesperson lawmaker chairman chairwoman chair ambassador general commander king queen "
     "prince pope prosecutor attorney commissioner professor prof. mr. mrs. ms. economist "
     "analyst founder counterpart investigator scientist specialist geochemist epidemiologist "
-    "head captain striker rider gen. sen. gov. rep. mp deputy"
+    "head captain striker rider gen. sen. gov. rep. mp deputy mr mrs ms dr prof sir dame lord "
+    "lady justice councillor councilor alderman inspector superintendent detective sergeant "
+    "constable magistrate chancellor president-elect speaker whip sheikh rabbi bishop father "
+    "cardinal archbishop imam counsel"
 )
 _ROLE_MODS = word_set(
     "state team company foreign chief vice executive deputy rival opposition former acting "
@@ -45,7 +49,13 @@ _ORG_WORDS = word_set(
     "labs partners center centre university institute authority court federation organization "
     "organisation party bank fund committee assembly department office transit terminals "
     "securities biologics movement exchange police army navy company board foundation alliance "
-    "network forum ngo nato"
+    "network forum ngo nato confederation federación federação asociación associação fundación "
+    "fondation fondazione stiftung senate parliament congress legislature tribunal directorate "
+    "inspectorate regulator watchdog trust society league club plc llc gmbh ag s.a. sa nv "
+    "holdings corporation airlines airways motors industries technologies pharmaceuticals "
+    "laboratories capital ventures mobility telecom energy utilities railways railway airport "
+    "hospital clinic school college academy project initiative coalition campaign secretariat "
+    "cooperative cooperativa guild syndicate council"
 )
 _OUTLETS = word_set(
     "politico reuters ap afp bbc cnn bloomberg nbc cbs abc fox news associated press guardian "
@@ -59,15 +69,85 @@ _CALENDAR = word_set(
     "June July August September October November December"
 )
 _GROUPS = (
-    "allies|partners|analysts|protesters|demonstrators|researchers|scientists|advocates|critics|"
-    "residents|retailers|fishermen|lawmakers|investors|experts|groups|workers|dockworkers|unions|"
-    "opponents|activists|economists|regulators|voters|officials"
+    "allies|partners|protesters|demonstrators|scientists|critics|"
+    "residents|retailers|fishermen|lawmakers|investors|workers|dockworkers|unions|"
+    "opponents|activists|regulators|voters|officials|campaigners|senators|MPs|legislators|"
+    "councillors|councilors|Republicans|Democrats|Conservatives|nurses|doctors|teachers|farmers|"
+    "growers|parents|students|passengers|commuters|fans|shareholders|employees|drivers|pilots|"
+    "tenants|miners|villagers|families|consumers|members|strikers|marchers|rebels|militants|"
+    "delegates|ministers|judges|prosecutors|police officers|unionists"
 )
 _GROUP_WORDS = frozenset(_GROUPS.split("|"))
+_NOT_MODIFIER = (
+    r"(?!(?:his|her|its|their|our|my|some|many|most|other|all|both|these|those|such|several|"
+    r"said|says|and|or|but|that|which|who|when|while|as)\b)"
+)
 _GROUP = re.compile(
-    r"(?:^|, |\band |\bwhich )((?:[A-Z][\w]*'s )?(?:[A-Z]?[a-z]+ )?(?:" + _GROUPS + r"))"
-    r" (?:have |had |are |were )?(?:said|warned|welcomed|urged|argued|are considering|"
-    r"considering|hesitant|blocked|called)"
+    r"(?:^|, |\band |\bwhich |\bthe )((?:[A-Z][\w]*'s )?(?:" + _NOT_MODIFIER + r"[A-Z]?[a-z]+ )"
+    r"{0,3}(?:" + _GROUPS + r"))"
+    r" (?:have |had |are |were |also |then |have also )?(?:said|warned|welcomed|urged|argued|"
+    r"are considering|considering|hesitant|blocked|called|voted|joined|protested|marched|"
+    r"gathered|staged|walked out|went on strike|criticised|criticized|condemned|accused|opposed|"
+    r"backed|supported|demanded|rejected|complained|signed|filed|sued|threatened|vowed|"
+    r"rallied|approved|passed|argued|told|say|says|want|wanted|plan|planned|fear|feared)"
+)
+_NAME = r"[A-Z][\w&-]*[a-z0-9][\w&-]*"
+_BUSINESS = re.compile(
+    r"\b(" + _NAME + r")(?:'s)? (?:shares?|shareholders|investors|stock|chief executive|"
+    r"chief financial officer|board|chairman|chairwoman|profits?|revenues?|sales|employees|"
+    r"headquarters|plant|factory|stores|subsidiary|takeover|merger|bid)\b|"
+    r"\b(?:shares in|shares of|stake in|acquisition of|takeover of|merger with|merge with|"
+    r"bid for|offer for|buy|to buy|acquire|acquired|bought|sold|invest in|rival) ("
+    + _NAME
+    + r")\b|"
+    r"\b(" + _NAME + r")(?: and (" + _NAME + r"))? (?:agreed|agree|announced|reported|posted|fell|"
+    r"rose|merged|will merge|will buy|will acquire|bought|acquired|hired|sold|launched|"
+    r"raised|cut|plans to|said it|said on)\b"
+)
+#: "the union" / "the regulator" stand for the one organization whose name has these words.
+_DESCRIPTIONS: dict[str, frozenset[str]] = {
+    noun: frozenset(words.split())
+    for noun, words in (
+        ("regulator", "authority commission agency regulator directorate office inspectorate"),
+        ("watchdog", "authority commission agency regulator directorate office inspectorate"),
+        ("union", "union"),
+        ("court", "court tribunal"),
+        ("council", "council"),
+        ("ministry", "ministry department"),
+        ("commission", "commission"),
+        ("agency", "agency"),
+        ("authority", "authority"),
+        ("party", "party"),
+        ("federation", "federation federación federação confederation"),
+        ("confederation", "confederation"),
+        ("association", "association asociación associação"),
+        ("foundation", "foundation fondation fundación fondazione stiftung"),
+        ("directorate", "directorate"),
+        ("senate", "senate"),
+        ("parliament", "parliament"),
+        ("club", "club fc"),
+        ("panel", "panel committee"),
+        ("committee", "committee"),
+        ("hospital", "hospital"),
+        ("bank", "bank"),
+        ("alliance", "alliance"),
+        ("coalition", "coalition"),
+        ("cooperative", "cooperative cooperativa"),
+        ("company", "@company"),
+        ("firm", "@company"),
+        ("group", "@company group"),
+        ("carrier", "@company airlines airways"),
+        ("airline", "@company airlines airways"),
+        ("operator", "@company"),
+    )
+}
+#: Lower-case institutions owned by a place: "Poland's health ministry", "Millbrook's city
+#: council", "the Lyon prosecutor's office" (foreign ministries stand for the country).
+_PLACE_BODY = re.compile(
+    r"\b((?:[A-Z][\w-]+ )?[A-Z][\w-]+(?:'s)? (?!foreign )(?:[a-z]+ ){0,2}?(?:ministry|"
+    r"city council|town council|county council|district council|council|prosecutor's office|"
+    r"police|mayoral authority|health authority|regional government|district court|"
+    r"appeals court|high court|city hall))\b"
 )
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 
@@ -127,6 +207,7 @@ class Actors:
         self.countries = country_names()
         self.pending: list[str] = []
         self.names: list[str] = []
+        self.companies: set[str] = set()
 
     def add(self, key: str, name: str, kind: str, role: str = "", alias: str = "") -> Act:
         act = self.acts.setdefault(key, Act(name, kind, role))
@@ -150,6 +231,8 @@ class Actors:
                 name = self.orig[start : s.start + m.end(1)]
                 if not name.endswith("officials") or "'s" in m.group(1):
                     self.add("g:" + fold(name).casefold(), name, "group", "collective actor")
+        self._business()
+        self._place_bodies()
         people = {a.name.split()[-1] for a in self.acts.values() if a.type == "person"}
         for name in self.pending:
             full = [n for n in self.names if name in n.split()[1:]]
@@ -159,6 +242,95 @@ class Actors:
                 self._person(full[0], "", "")
             elif name not in people and self.country_of(name) is None and name not in _CALENDAR:
                 self.add("o:" + name.casefold(), name, "organization", "organization in the story")
+        self._merge_heads()
+        self._descriptions()
+
+    def _plain_name(self, name: str, at: int) -> bool:
+        """Whether a single capitalized word at ``at`` can be a company's bare name."""
+        return not (
+            self.country_of(name)
+            or country_of_demonym(name)
+            or name in _CALENDAR
+            or name.lower() in self.lower
+            or name.lower() in _TITLES
+            or name.casefold() in _OUTLETS
+            or re.search(r"[A-Z][\w.'-]* $", self.text[max(0, at - 30) : at])
+            or re.match(r" [A-Z]", self.text[at + len(name) : at + len(name) + 2])
+            or any(name in a.name.split() for a in self.acts.values() if a.type == "person")
+            or len(re.findall(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", self.text)) < 2
+        )
+
+    def _business(self) -> None:
+        """Companies named bare as the subject or object of business words ("Korvane and
+        Tessaly agreed", "shares in Tessaly", "Korvane's chief executive")."""
+        for m in _BUSINESS.finditer(self.text):
+            for g in range(1, 5):
+                name = m.group(g)
+                if name and self._plain_name(name, m.start(g)):
+                    key = "o:" + name.casefold()
+                    self.add(key, self.orig[m.start(g) : m.end(g)], "organization", "company")
+                    self.companies.add(key)
+
+    def _place_bodies(self) -> None:
+        """Lower-case institutions: "Poland's health ministry", "the interior ministry"."""
+        for m in _PLACE_BODY.finditer(self.text):
+            owner = m.group(1).split("'s")[0].split()[-1]
+            if owner.lower() in START_WORDS or owner in _CALENDAR or owner.lower() in _TITLES:
+                continue
+            name = self.orig[m.start(1) : m.end(1)]
+            self.add("o:" + fold(name).casefold(), name, "organization", "public body")
+        for m in re.finditer(r"\b[Tt]he ((?!foreign )[a-z]+ ministry)\b", self.text):
+            name = self.orig[m.start(1) : m.end(1)]
+            if not any(name in a.name for a in self.acts.values()):
+                self.add("o:" + name, name, "organization", "ministry")
+
+    def _merge_heads(self) -> None:
+        """A bare first word ("Aeris") joins the one longer name it starts ("Aeris
+        Regional"), which is then an organization."""
+        for key, act in list(self.acts.items()):
+            if act.type != "organization" or " " in act.name:
+                continue
+            longer = [
+                (k, a)
+                for k, a in self.acts.items()
+                if k != key
+                and a.type in ("organization", "person")
+                and a.name.startswith(act.name + " ")
+            ]
+            if len(longer) == 1:
+                k, a = longer[0]
+                if a.type == "person":
+                    a.type, a.role = "organization", act.role or "organization in the story"
+                self.add(k, a.name, a.type, alias=act.name)
+                if key in self.companies:
+                    self.companies.add(k)
+                del self.acts[key]
+
+    def _descriptions(self) -> None:
+        """ "the union", "the regulator", "the company" as aliases of the one organization
+        they can stand for (left out when more than one could)."""
+        for key, a in list(self.acts.items()):
+            if a.type == "organization" and not a.name.lower().startswith("the "):
+                for form in sorted(
+                    set(re.findall(r"\b[Tt]he " + re.escape(a.name) + r"\b", self.text))
+                ):
+                    self.add(key, a.name, "organization", alias=form)
+        for noun, words in _DESCRIPTIONS.items():
+            forms = sorted(set(re.findall(r"\b[Tt]he " + noun + r"\b", self.text)))
+            if not forms:
+                continue
+            fits = [
+                key
+                for key, a in self.acts.items()
+                if a.type == "organization"
+                and (
+                    words & {w.lower() for w in a.name.split()}
+                    or ("@company" in words and key in self.companies)
+                )
+            ]
+            if len(fits) == 1:
+                for form in forms:
+                    self.add(fits[0], self.acts[fits[0]].name, "organization", alias=form)
 
     def _classify(self, c: list[Tok], toks: list[Tok], s: Sentence) -> None:
         words = [t.text for t in c]
@@ -179,6 +351,11 @@ class Actors:
         ):
             self._org(c, before)
             return
+        cut = next((i for i, t in enumerate(name_toks) if t.text == "of" and i >= 2), None)
+        if cut is not None:
+            name_toks = name_toks[:cut]
+            name = self.orig[name_toks[0].start : name_toks[-1].end]
+            words = [t.text for t in c[: title_at + 1]] + [t.text for t in name_toks]
         if len(name_toks) > 4 or any(self.country_of(w) for w in words[title_at + 1 :]):
             return
         if len(name_toks) >= 2:
@@ -200,12 +377,32 @@ class Actors:
         elif len(words) == 1 and words[0].isupper() and not VERB.match(after.lstrip()):
             return
         elif VERB.match(after.lstrip()) or VERB.match(re.sub(r"^, [^,]*, ", "", after)):
-            if len(name_toks) >= 2 and not re.search(r"(?:group|company|firm|team) $", before):
+            if len(name_toks) >= 2 and not self._org_like(name_toks, before, after):
                 self._person(name, "", "")
             elif len(name_toks) == 1:
                 self.pending.append(name)
             else:
                 self._org(c, before)
+
+    def _org_like(self, name_toks: list[Tok], before: str, after: str) -> bool:
+        """A name before a reporting verb reads as an organization: 'the carrier X', 'X
+        said it ...', or its first word used alone elsewhere ('Aeris') and its last not."""
+        if re.search(
+            r"(?:group|company|firm|team|operator|carrier|maker|bank|airline|developer|insurer|"
+            r"retailer|lender|broker|fund|investor|platform|app|startup|charity|club) $",
+            before,
+        ):
+            return True
+        if re.match(
+            r"\s*(?:\w+ ){0,4}?(?:said|says|told \w+)(?: [^,.]{0,30}?)? (?:that )?it\b", after
+        ):
+            return True
+        first, last = name_toks[0].text, name_toks[-1].text
+        full = self.text[name_toks[0].start : name_toks[-1].end]
+        alone = len(re.findall(r"(?<![\w-])" + re.escape(first) + r"(?![\w-])", self.text))
+        lone_last = len(re.findall(r"(?<![\w-])" + re.escape(last) + r"(?![\w-])", self.text))
+        together = self.text.count(full)
+        return alone > together and lone_last == together
 
     def _org(self, c: list[Tok], before: str) -> None:
         name = self.orig[c[0].start : c[-1].end]
@@ -282,6 +479,8 @@ def find_mentions(finder: Actors) -> list[Mention]:
     forms: dict[str, list[str]] = {}
     for m in composite.finditer(text):
         head = m.group(1)
+        if table.get(m.group(0), "").startswith("o:"):
+            continue
         code = finder.country_of(head) or country_of_demonym(head)
         if code and (m.group(0)[len(head) :].startswith("'s") or code == country_of_demonym(head)):
             forms.setdefault("c:" + code, []).append(finder.orig[m.start() : m.end()])

@@ -36,7 +36,7 @@ def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str
     order = sorted(finder.acts.items(), key=lambda kv: (-(kv[0] in speaking), -kv[1].mentions))
     used: set[str] = set()
     for key, act in order:
-        need = {"person": 0, "group": 0, "organization": 2, "country": 3}[act.type]
+        need = {"person": 0, "group": 0, "organization": 2, "country": 4}[act.type]
         if key not in speaking and act.mentions < max(need, 1):
             continue
         if act.type == "person":

@@ -30,7 +30,19 @@ CAPITALS = _pairs(
     "Washington:USA, Tehran:IRN, Paris:FRA, Berlin:DEU, London:GBR, Tokyo:JPN, Ankara:TUR, "
     "Minsk:BLR, Taipei:TWN, Jerusalem:ISR, Damascus:SYR, Riyadh:SAU, Caracas:VEN, Havana:CUB, "
     "Warsaw:POL, Brussels:BEL, Rome:ITA, Madrid:ESP, New Delhi:IND, Islamabad:PAK, Kabul:AFG, "
-    "Baghdad:IRQ, Cairo:EGY"
+    "Baghdad:IRQ, Cairo:EGY, White House:USA, Downing Street:GBR, Whitehall:GBR, "
+    "Elysee Palace:FRA, Élysée Palace:FRA, Élysée:FRA, Elysee:FRA, Blue House:KOR, "
+    "Zhongnanhai:CHN, Ottawa:CAN, Canberra:AUS, Nairobi:KEN, Pretoria:ZAF, Abuja:NGA, "
+    "Brasilia:BRA, Brasília:BRA, Buenos Aires:ARG, Mexico City:MEX, Lima:PER, Bogota:COL, "
+    "Bogotá:COL, Quito:ECU, Santiago:CHL, Athens:GRC, Budapest:HUN, Prague:CZE, Vienna:AUT, "
+    "Stockholm:SWE, Oslo:NOR, Copenhagen:DNK, Helsinki:FIN, Dublin:IRL, Lisbon:PRT, "
+    "The Hague:NLD, Bern:CHE, Bucharest:ROU, Sofia:BGR, Belgrade:SRB, Tbilisi:GEO, "
+    "Yerevan:ARM, Baku:AZE, Astana:KAZ, Tashkent:UZB, Hanoi:VNM, Bangkok:THA, Manila:PHL, "
+    "Jakarta:IDN, Kuala Lumpur:MYS, Canberra:AUS, Wellington:NZL, Dhaka:BGD, Colombo:LKA, "
+    "Kathmandu:NPL, Doha:QAT, Abu Dhabi:ARE, Amman:JOR, Beirut:LBN, Tripoli:LBY, Tunis:TUN, "
+    "Algiers:DZA, Rabat:MAR, Khartoum:SDN, Addis Ababa:ETH, Kinshasa:COD, Kampala:UGA, "
+    "Kigali:RWA, Dodoma:TZA, Harare:ZWE, Lusaka:ZMB, Luanda:AGO, Accra:GHA, Dakar:SEN, "
+    "Bamako:MLI, Niamey:NER"
 )
 _DEMONYMS = _pairs(
     "French:FRA, British:GBR, Dutch:NLD, Spanish:ESP, Polish:POL, Irish:IRL, Swiss:CHE, "
@@ -88,10 +100,13 @@ def country_of_demonym(word: str) -> str | None:
 _TOKEN = re.compile(r"[^\W_][\w'&.\-–]*")
 _KEEP_DOT = word_set("Dr. Co. Inc. Corp. Ltd. Jr. St. Mr. Mrs. Ms. Prof. U.S. U.K. U.N.")
 _CONNECT = word_set("of for the de del da van von al bin y and")
-_START_WORDS = word_set(
+START_WORDS = word_set(
     "the a an this that these both but however meanwhile according asked under in on at if it "
     "he she they we our his her its their after before while when as last next some many most "
-    "all not every one two so and or yet still"
+    "all not every one two so and or yet still among for from with by during despite through "
+    "without within since until including unlike like about against between over into "
+    "neighbouring neighboring nearby rival fellow then now later earlier instead also even "
+    "only just once here there where why how what who which whose"
 )
 
 
@@ -126,7 +141,13 @@ def chunks(toks: list[Tok], text: str, sent_start: int, lower: set[str]) -> list
     out: list[list[Tok]] = []
     cur: list[Tok] = []
     for i, t in enumerate(toks):
-        joined = bool(cur) and not cur[-1].poss and text[cur[-1].end : t.start] == " "
+        gap = text[cur[-1].end : t.start] if cur else ""
+        # "Dock Workers' Union": a plural possessive joins the name like a space.
+        joined = (
+            bool(cur)
+            and not cur[-1].poss
+            and (gap == " " or (gap == "' " and cur[-1].text.endswith("s")))
+        )
         if t.cap and joined:
             cur.append(t)
         elif t.cap:
@@ -144,7 +165,7 @@ def chunks(toks: list[Tok], text: str, sent_start: int, lower: set[str]) -> list
     cleaned: list[list[Tok]] = []
     for c in out:
         while c and (
-            c[0].text.lower() in _START_WORDS
+            c[0].text.lower() in START_WORDS
             or c[0].text in _CONNECT
             or (
                 text[max(sent_start, c[0].start - 2) : c[0].start].strip(' "') == ""
