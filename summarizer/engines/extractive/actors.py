@@ -144,7 +144,9 @@ _DESCRIPTIONS: dict[str, frozenset[str]] = {
 #: Lower-case institutions owned by a place: "Poland's health ministry", "Millbrook's city
 #: council", "the Lyon prosecutor's office" (foreign ministries stand for the country).
 _PLACE_BODY = re.compile(
-    r"\b((?:[A-Z][\w-]+ )?[A-Z][\w-]+(?:'s)? (?!foreign )(?:[a-z]+ ){0,2}?(?:ministry|"
+    r"\b((?:[A-Z][\w-]+ )?[A-Z][\w-]+(?:'s)? (?:(?:health|education|transport|interior|justice|"
+    r"finance|environment|economy|agriculture|defence|defense|labour|labor|culture|sports?|"
+    r"energy|infrastructure|state|regional|municipal|local|federal|provincial) ){0,2}(?:ministry|"
     r"city council|town council|county council|district council|council|prosecutor's office|"
     r"police|mayoral authority|health authority|regional government|district court|"
     r"appeals court|high court|city hall))\b"

@@ -200,14 +200,16 @@ VERB_POS = {
             "rejected|rejects|accused|accuses|condemned|condemns|criticized|criticised|"
             "criticizes|criticises|opposed|opposes|objected|protested|slammed|attacked|denounced|"
             "decried|blasted|lambasted|voted against|vowed to appeal|vowed to fight|appealed|"
-            "challenged|sued|refused to back|refused to support|did not support|would not support|"
+            "challenged|sued|voted no|refused to back|refused to support|did not support|"
+            "would not support|"
             "does not support|did not back|would not back|will not support|voted down",
         ),
         (
             "support",
             "backed|backs|supported|supports|welcomed|welcomes|praised|praises|expressed support|"
             "endorsed|endorses|applauded|hailed|hails|voted for|voted in favour|voted in favor|"
-            "defended|championed|lauded|urged|urges|called for|did not oppose|does not oppose|"
+            "defended|championed|lauded|voted yes|urged|urges|called for|did not oppose|"
+            "does not oppose|"
             "would not oppose|will not oppose|did not object|would not object|signed off on",
         ),
         ("claim", "alleged|alleges"),
@@ -248,7 +250,8 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"signed|"
             r"taken|received|broken|agreed|met|been involved)|there (?:is|was|"
             r"were) no (?!immediate)"
-            r"|nothing to hide|not involved",
+            r"|nothing to hide|not involved|none of|(?:not|never) (?:been )?(?:\w+ )?linked|"
+            r"no link",
         ),
         (
             "oppose",
@@ -281,7 +284,7 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"success\w*|breakthrough|encourag\w+|promising|vital|essential|boost\w*|improv\w+|"
             r"protect\w*|waiting for|allow (?:us|the|them|it|farmers|people)|gives us|help\w*|"
             r"opportunit\w+|progress|valuable|careful|robust|best\b|historic|milestone|landmark|"
-            r"sent a message|clear message|strong (?:case|result|step)|one strong",
+            r"sent a message|clear message|strong (?:case|result|step)|one strong|accept\w*",
         ),
     )
 )
