@@ -151,6 +151,13 @@ _PLACE_BODY = re.compile(
     r"police|mayoral authority|health authority|regional government|district court|"
     r"appeals court|high court|city hall))\b"
 )
+#: ", a patient group," / ", a nonprofit," after a name: the name is an organization's.
+_ORG_APPOSITION = re.compile(
+    r", (?:a|an|the) (?:[\w-]+ ){0,3}?(?:group|charity|company|firm|association|union|body|"
+    r"nonprofit|non-profit|campaign|coalition|network|lobby|organi[sz]ation|foundation|"
+    r"operator|carrier|developer|maker|manufacturer|bank|insurer|retailer|platform|startup|"
+    r"watchdog|regulator|agency|consortium|club|team|newspaper)\b"
+)
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 
 
@@ -242,7 +249,12 @@ class Actors:
                 self.add("g:" + name.casefold(), name, "group", "collective actor")
             elif full and name not in people:
                 self._person(full[0], "", "")
-            elif name not in people and self.country_of(name) is None and name not in _CALENDAR:
+            elif (
+                name not in people
+                and self.country_of(name) is None
+                and name not in _CALENDAR
+                and name.lower() not in self.lower
+            ):
                 self.add("o:" + name.casefold(), name, "organization", "organization in the story")
         self._merge_heads()
         self._descriptions()
@@ -348,8 +360,10 @@ class Actors:
         title_at = max((i for i, w in enumerate(low[:-1]) if w in _TITLES), default=-1)
         name_toks = c[title_at + 1 :]
         name = self.orig[name_toks[0].start : name_toks[-1].end]
-        if any(w in _ORG_WORDS for w in low[title_at + 1 :]) or (
-            len(words) == 1 and words[0] in _KNOWN_ORGS
+        if (
+            any(w in _ORG_WORDS for w in low[title_at + 1 :])
+            or (len(words) == 1 and words[0] in _KNOWN_ORGS)
+            or (title_at < 0 and len(words) >= 2 and _ORG_APPOSITION.match(after))
         ):
             self._org(c, before)
             return

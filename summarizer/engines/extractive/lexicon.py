@@ -218,7 +218,7 @@ VERB_POS = {
 }
 SAY = word_set(
     "said says told stated added argued claimed reported writes wrote replied insisted "
-    "estimated announced confirmed acknowledged noted explained predicted called"
+    "estimated announced confirmed acknowledged noted explained predicted called voted"
 )
 VERB = re.compile(
     r"\b("
@@ -234,7 +234,10 @@ NEUTRAL_CUE = re.compile(
     r"did|will) not comment|no information|not taken (?:a|any) (?:formal )?position|did not "
     r"respond|no (?:immediate )?comment|too early to (?:say|comment|tell)|took no position|"
     r"has no view|neither confirm(?:ed)? nor den(?:y|ied)|was monitoring|is monitoring|"
-    r"were monitoring|are monitoring"
+    r"were monitoring|are monitoring|(?:could|can|cannot|can't) ?(?:not )?comment|"
+    r"considering (?:its|"
+    r"their|his|her|all) options|(?:would|will) consider|respect(?:ed|s)? the|engaging with|"
+    r"not (?:yet )?(?:decided|taken a view)|no position"
 )
 #: Cue words of each position in what was said, in tie-break order (first wins a tie).
 POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -250,7 +253,8 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"signed|"
             r"taken|received|broken|agreed|met|been involved)|there (?:is|was|"
             r"were) no (?!immediate)"
-            r"|nothing to hide|not involved|none of|(?:not|never) (?:been )?(?:\w+ )?linked|"
+            r"|nothing to hide|no record|not involved|none of|(?:not|"
+            r"never) (?:been )?(?:\w+ )?linked|"
             r"no link",
         ),
         (
@@ -262,7 +266,7 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"disgrace\w*|scandal\w*|shameful|ransom|mistake\w*|misguided|not through|attack on|"
             r"protest\w*|fight\b|scrap\w*|veto\w*|block\w*|halt\b|reverse\b|should have|"
             r"failed to|unjustified|insult\w*|absurd|ridiculous|nonsense|rip-off|punish\w*|"
-            r"waste\w*|cannot support|not support",
+            r"waste\w*|cannot support|not support|disappoint\w*|blow to|let down",
         ),
         (
             "concern",
@@ -284,7 +288,8 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"success\w*|breakthrough|encourag\w+|promising|vital|essential|boost\w*|improv\w+|"
             r"protect\w*|waiting for|allow (?:us|the|them|it|farmers|people)|gives us|help\w*|"
             r"opportunit\w+|progress|valuable|careful|robust|best\b|historic|milestone|landmark|"
-            r"sent a message|clear message|strong (?:case|result|step)|one strong|accept\w*",
+            r"sent a message|clear message|strong (?:case|result|step)|one strong|accept\w*|"
+            r"right thing|right call|right step",
         ),
     )
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.engines.extractive.actors import Actors, Mention, mentions_in
+from summarizer.engines.extractive.actors import Act, Actors, Mention, mentions_in
 from summarizer.engines.extractive.lexicon import (
     NEGATED_POSITION,
     NEGATION,
@@ -62,6 +62,10 @@ _CLAIM_NOUN = re.compile(
     r"\s*(?:the |a |an |any |all |these |those |such )?(?:\w+ ){0,2}?(?:claims?|allegations?|"
     r"accusations?|reports?|suggestions?|idea|charges?|assertions?|criticism)\b"
 )
+#: A concession before 'but' ("nobody likes a tax increase", "we do not ... lightly").
+_CONCEDE = re.compile(
+    r"\b(?:nobody|no one|not|never|don't|do not|doesn't|lightly)\b", re.IGNORECASE
+)
 _BUT = re.compile(r"\b(?:but|however|although|though|yet)\b")
 
 
@@ -96,6 +100,8 @@ def _position(verb: str, clause: str) -> str:
     positive start taken back by a 'but' reads as concern."""
     if NEUTRAL_CUE.search(clause) and verb not in VERB_POS:
         return "neutral"
+    if verb == "voted":
+        return _strongest(_cue_counts(clause)) or "support"  # "voted 5-2 to ask ..."
     if verb in VERB_POS:
         if verb.startswith("reject") and _CLAIM_NOUN.match(clause):
             return "deny"
@@ -105,8 +111,11 @@ def _position(verb: str, clause: str) -> str:
         later = _strongest(_cue_counts(parts[1]))
         if later is not None:
             return later
-        if _strongest(_cue_counts(parts[0])) == "support":
+        first = _strongest(_cue_counts(parts[0]))
+        if first == "support":
             return "concern"
+        if _CONCEDE.search(parts[0]):
+            return "support"  # "Nobody wants to strike, but our members have run out of patience"
     return _strongest(_cue_counts(clause)) or "claim"
 
 
@@ -142,6 +151,7 @@ def _before(text: str, here: list[Mention], at: int) -> list[str]:
 
 
 def _speakers(
+    acts: dict[str, Act],
     text: str,
     s: Sentence,
     here: list[Mention],
@@ -158,7 +168,10 @@ def _speakers(
     head = text[s.start : v.start()]
     pronoun = re.search(r"\b(he|she|it|they|He|She|It|They)\s+(?:has |have |had |also )?$", head)
     if pronoun:
-        return recent.resolve(pronoun.group(1).lower(), s.index)
+        word = pronoun.group(1).lower()
+        kinds = ("person",) if word in ("he", "she") else ("organization", "group", "country")
+        near = [m.key for m in here if m.end <= v.start() and acts[m.key].type in kinds]
+        return near[-1:] or recent.resolve(word, s.index)
     if v.group() in SAY:
         after = [m for m in here if m.start >= v.end()]
         if after and re.fullmatch(r"\s*", text[v.end() : after[0].start]):
@@ -175,7 +188,7 @@ def _attributed(
     out: list[tuple[re.Match[str], list[str]]] = []
     previous: list[str] = []
     for v in VERB.finditer(finder.text, s.start, s.end):
-        keys = _speakers(finder.text, s, here, v, recent, previous)
+        keys = _speakers(finder.acts, finder.text, s, here, v, recent, previous)
         out.append((v, keys))
         previous = keys or previous
     return out
@@ -223,6 +236,8 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
             target = _target(clause[cue.end() :] if cue else clause)
             if quote and near and (len(target) < 2 or quote.end() <= v.start() - s.start + 3):
                 target = _target(quote.group(1))
+            if len(target) < 2 and prev is not None and re.match(r"\s*(?:it|them|this)\b", clause):
+                target = _target(prev.text)  # "Privacy campaigners welcomed it."
             for key in keys:
                 if len(target) < 2 or (key, position, target) in seen:
                     continue
