@@ -311,7 +311,9 @@ class Actors:
                 and a.type in ("organization", "person")
                 and a.name.startswith(act.name + " ")
             ]
-            if len(longer) == 1:
+            if not longer:
+                self._lengthen(key, act)
+            elif len(longer) == 1:
                 k, a = longer[0]
                 if a.type == "person":
                     a.type, a.role = "organization", act.role or "organization in the story"
@@ -319,6 +321,42 @@ class Actors:
                 if key in self.companies:
                     self.companies.add(k)
                 del self.acts[key]
+
+    def _lengthen(self, key: str, act: Act) -> None:
+        """A bare company name also written with more capitalized words ("Trackwell" and
+        "ordered Trackwell Rail to") takes the longer form as its name."""
+        forms = [
+            m.group()
+            for m in re.finditer(
+                r"(?<![\w-])" + re.escape(act.name) + r"(?: [A-Z][\w&-]+){1,2}(?![\w-])", self.text
+            )
+        ]
+        forms = [
+            f
+            for f in forms
+            if not any(
+                self.country_of(w)
+                or w in _CALENDAR
+                or w.lower() in _TITLES
+                or w.lower() in self.lower
+                for w in f.split()[1:]
+            )
+        ]
+        if forms:
+            full = max(set(forms), key=forms.count)
+            start = self.text.find(full)
+            act.aliases.append(act.name)
+            act.name = self.orig[start : start + len(full)]
+
+    def _type_nouns(self, act: Act) -> set[str]:
+        """What kind of body an organization is: words of its name and a noun written next
+        to it ("the GMB union", "the metalworkers' union FMLI")."""
+        nouns = {w.lower() for w in act.name.split()}
+        for name in [act.name, *act.aliases]:
+            pattern = re.escape(fold(name))
+            nouns.update(re.findall(r"(?<![\w-])" + pattern + r" ([a-z]+)\b", self.text))
+            nouns.update(re.findall(r"\b([a-z]+) " + pattern + r"(?![\w-])", self.text))
+        return nouns
 
     def _descriptions(self) -> None:
         """ "the union", "the regulator", "the company" as aliases of the one organization
@@ -337,10 +375,7 @@ class Actors:
                 key
                 for key, a in self.acts.items()
                 if a.type == "organization"
-                and (
-                    words & {w.lower() for w in a.name.split()}
-                    or ("@company" in words and key in self.companies)
-                )
+                and (words & self._type_nouns(a) or ("@company" in words and key in self.companies))
             ]
             if len(fits) == 1:
                 for form in forms:

@@ -278,7 +278,8 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"problem\w*|strain\w*|shortfall|doubt\w*|caution\w*|not enough|insufficient|fragile|"
             r"could not prove|cannot prove|not prove|squeeze|suffer\w*|at stake|devastat\w+|"
             r"hurt\w*|burden\w*|anxious|nervous|afraid|deserve to|have to be sure|need to be sure|"
-            r"uncompetitive|unsustainable|cannot afford|can't afford|thin\b|drags? on",
+            r"cost (?:\w+ )?jobs|job (?:losses|cuts)|lay-?offs?|uncompetitive|unsustainable|"
+            r"cannot afford|can't afford|thin\b|drags? on",
         ),
         (
             "support",
@@ -289,6 +290,7 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"protect\w*|waiting for|allow (?:us|the|them|it|farmers|people)|gives us|help\w*|"
             r"opportunit\w+|progress|valuable|careful|robust|best\b|historic|milestone|landmark|"
             r"sent a message|clear message|strong (?:case|result|step)|one strong|accept\w*|"
+            r"fair\b|affordable|"
             r"right thing|right call|right step",
         ),
     )

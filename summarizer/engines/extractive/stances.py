@@ -32,6 +32,8 @@ _GAP = re.compile(
     r"in an? (?:short |emailed )?statement))*\s*$"
 )
 _CLAUSE_STOP = re.compile(r", and |; |, but ")
+#: What was said runs to here for its position: a 'but' stays in (it turns the position).
+_HEARD_STOP = re.compile(r", and |; ")
 
 
 def _target(text: str) -> str:
@@ -215,7 +217,16 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 continue
             verb = v.group()
             nxt = next((w.start() for w, k in verbs[n + 1 :] if k), s.end)
-            stop = _CLAUSE_STOP.search(text[v.end() : nxt])
+            if (
+                verb in SAY
+                and nxt < s.end
+                and re.fullmatch(
+                    r"\s*(?:that\s+)?(?:it|he|she|they)\s+(?:has |have |had |also )?",
+                    text[v.end() : nxt],
+                )
+            ):
+                continue  # "said it would not support": the second verb carries the stance
+            stop = _HEARD_STOP.search(text[v.end() : nxt])
             end = v.end() + stop.start() if stop else nxt
             near = quote is not None and (
                 evidence != sentence
