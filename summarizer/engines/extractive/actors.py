@@ -158,6 +158,26 @@ _ORG_APPOSITION = re.compile(
     r"operator|carrier|developer|maker|manufacturer|bank|insurer|retailer|platform|startup|"
     r"watchdog|regulator|agency|consortium|club|team|newspaper)\b"
 )
+_NEXT_WORD = re.compile(r" ([a-z]+)\b")
+_PREV_WORD = re.compile(r"\b([a-z]+) $")
+_LONGER = re.compile(r"(?: [A-Z][\w&-]+){1,2}(?![\w-])")
+
+
+def _word_starts(text: str, word: str) -> list[int]:
+    """Offsets of ``word`` in ``text`` where it is not part of a longer word (plain string
+    search: a regex per name would churn the ``re`` cache)."""
+    out: list[int] = []
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and (
+            end >= len(text) or not (text[end].isalnum() or text[end] in "-_")
+        ):
+            out.append(at)
+        at = text.find(word, at + 1)
+    return out
+
+
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 
 
@@ -271,7 +291,7 @@ class Actors:
             or re.search(r"[A-Z][\w.'-]* $", self.text[max(0, at - 30) : at])
             or re.match(r" [A-Z]", self.text[at + len(name) : at + len(name) + 2])
             or any(name in a.name.split() for a in self.acts.values() if a.type == "person")
-            or len(re.findall(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", self.text)) < 2
+            or len(_word_starts(self.text, name)) < 2
         )
 
     def _business(self) -> None:
@@ -325,12 +345,11 @@ class Actors:
     def _lengthen(self, key: str, act: Act) -> None:
         """A bare company name also written with more capitalized words ("Trackwell" and
         "ordered Trackwell Rail to") takes the longer form as its name."""
-        forms = [
-            m.group()
-            for m in re.finditer(
-                r"(?<![\w-])" + re.escape(act.name) + r"(?: [A-Z][\w&-]+){1,2}(?![\w-])", self.text
-            )
-        ]
+        forms = []
+        for at in _word_starts(self.text, act.name):
+            more = _LONGER.match(self.text, at + len(act.name))
+            if more:
+                forms.append(self.text[at : more.end()])
         forms = [
             f
             for f in forms
@@ -353,32 +372,42 @@ class Actors:
         to it ("the GMB union", "the metalworkers' union FMLI")."""
         nouns = {w.lower() for w in act.name.split()}
         for name in [act.name, *act.aliases]:
-            pattern = re.escape(fold(name))
-            nouns.update(re.findall(r"(?<![\w-])" + pattern + r" ([a-z]+)\b", self.text))
-            nouns.update(re.findall(r"\b([a-z]+) " + pattern + r"(?![\w-])", self.text))
+            for at in _word_starts(self.text, fold(name)):
+                end = at + len(name)
+                after = _NEXT_WORD.match(self.text, end, end + 30)
+                before = _PREV_WORD.search(self.text[max(0, at - 30) : at])
+                nouns.update(x.group(1) for x in (after, before) if x)
         return nouns
 
     def _descriptions(self) -> None:
         """ "the union", "the regulator", "the company" as aliases of the one organization
         they can stand for (left out when more than one could)."""
-        for key, a in list(self.acts.items()):
-            if a.type == "organization" and not a.name.lower().startswith("the "):
-                for form in sorted(
-                    set(re.findall(r"\b[Tt]he " + re.escape(a.name) + r"\b", self.text))
-                ):
-                    self.add(key, a.name, "organization", alias=form)
+        present: dict[str, list[str]] = {}
+        for m in re.finditer(r"\b[Tt]he ([a-z]+|[A-Z][\w-]+(?: [A-Z][\w-]+)*)\b", self.text):
+            present.setdefault(m.group(1).lower(), []).append(m.group())
+        orgs = {k: a for k, a in self.acts.items() if a.type == "organization"}
+        for key, a in orgs.items():
+            for form in sorted(set(present.get(a.name.lower(), []))):
+                if form[4:] == fold(a.name):
+                    self.add(
+                        key,
+                        a.name,
+                        "organization",
+                        alias=self.orig[self.text.find(form) :][: len(form)],
+                    )
+        if not present.keys() & _DESCRIPTIONS.keys():
+            return
+        nouns = {key: self._type_nouns(a) for key, a in orgs.items()}
         for noun, words in _DESCRIPTIONS.items():
-            forms = sorted(set(re.findall(r"\b[Tt]he " + noun + r"\b", self.text)))
-            if not forms:
+            if noun not in present:
                 continue
             fits = [
                 key
-                for key, a in self.acts.items()
-                if a.type == "organization"
-                and (words & self._type_nouns(a) or ("@company" in words and key in self.companies))
+                for key in orgs
+                if words & nouns[key] or ("@company" in words and key in self.companies)
             ]
             if len(fits) == 1:
-                for form in forms:
+                for form in sorted(set(present[noun])):
                     self.add(fits[0], self.acts[fits[0]].name, "organization", alias=form)
 
     def _classify(self, c: list[Tok], toks: list[Tok], s: Sentence) -> None:
@@ -415,7 +444,7 @@ class Actors:
         role = _role_before(toks, idx, self.orig)
         appos = re.split(r",|\bwho\b", after[2:])[0].strip() if after.startswith(", ") else ""
         if role and role.split()[-1].lower() in _TITLES:
-            if role.lower() in {"dr.", "mr.", "mrs.", "ms.", "prof."} and _is_role(appos):
+            if role.lower().rstrip(".") in {"dr", "mr", "mrs", "ms", "prof"} and _is_role(appos):
                 role = appos[:80]
             self._person(name, role, phrase if title_at >= 0 and len(name_toks) == 1 else "")
             return
@@ -450,8 +479,8 @@ class Actors:
             return True
         first, last = name_toks[0].text, name_toks[-1].text
         full = self.text[name_toks[0].start : name_toks[-1].end]
-        alone = len(re.findall(r"(?<![\w-])" + re.escape(first) + r"(?![\w-])", self.text))
-        lone_last = len(re.findall(r"(?<![\w-])" + re.escape(last) + r"(?![\w-])", self.text))
+        alone = len(_word_starts(self.text, first))
+        lone_last = len(_word_starts(self.text, last))
         together = self.text.count(full)
         return alone > together and lone_last == together
 
@@ -500,7 +529,7 @@ class Actors:
                     table.setdefault("the " + word[0], key)
                     table.setdefault("The " + word[0], key)
         for name, (code, _) in self.countries.items():
-            if name in self.text and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", self.text):
+            if name in self.text and _word_starts(self.text, name):
                 table.setdefault(name, "c:" + code)
         for cap, code in CAPITALS.items():
             table.setdefault(cap, "c:" + code)
