@@ -269,8 +269,8 @@ STRIKE = (
 SENATE = (
     "Senate rejects drone bill\n"
     "The Senate on Wednesday rejected a bill that would have let police fly drones over "
-    "protests. Senator Mark Ellis voted against the bill. \"This would have been a surveillance "
-    "state by another name,\" said Mark Ellis. Senators said the vote was final. Civil liberties "
+    'protests. Senator Mark Ellis voted against the bill. "This would have been a surveillance '
+    'state by another name," said Mark Ellis. Senators said the vote was final. Civil liberties '
     "campaigners welcomed the result."
 )
 TITLES = (

@@ -200,7 +200,8 @@ VERB_POS = {
             "rejected|rejects|accused|accuses|condemned|condemns|criticized|criticised|"
             "criticizes|criticises|opposed|opposes|objected|protested|slammed|attacked|denounced|"
             "decried|blasted|lambasted|voted against|vowed to appeal|vowed to fight|appealed|"
-            "challenged|sued|voted no|refused to back|refused to support|did not support|"
+            "challenged|sued|voted no|vote against|votes against|refused to back|"
+            "refused to support|did not support|"
             "would not support|"
             "does not support|did not back|would not back|will not support|voted down",
         ),
@@ -208,7 +209,8 @@ VERB_POS = {
             "support",
             "backed|backs|supported|supports|welcomed|welcomes|praised|praises|expressed support|"
             "endorsed|endorses|applauded|hailed|hails|voted for|voted in favour|voted in favor|"
-            "defended|championed|lauded|voted yes|urged|urges|called for|did not oppose|"
+            "defended|championed|lauded|voted yes|vote for|votes for|urged|urges|called for|"
+            "did not oppose|"
             "does not oppose|"
             "would not oppose|will not oppose|did not object|would not object|signed off on",
         ),
@@ -264,7 +266,8 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"should not|must not|should stop|must stop|would not let|will not let|not let|"
             r"cannot be squared|flawed|unjust\w*|reckless|irresponsible|betray\w*|outrage\w*|"
             r"disgrace\w*|scandal\w*|shameful|ransom|mistake\w*|misguided|not through|attack on|"
-            r"protest\w*|fight\b|scrap\w*|veto\w*|block\w*|halt\b|reverse\b|should have|"
+            r"protested|protesting|one-sided|biased|hiding behind|fight\b|scrap\w*|veto\w*|"
+            r"block\w*|halt\b|reverse\b|should have|"
             r"failed to|unjustified|insult\w*|absurd|ridiculous|nonsense|rip-off|punish\w*|"
             r"waste\w*|cannot support|not support|disappoint\w*|blow to|let down",
         ),
@@ -287,7 +290,8 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"thing|day|outcome|decision)|in favou?r|benefit\w*|right decision|positive|important|"
             r"only way|fix(?:es|ed)?\b|overdue|great|excellent|proud|delighted|pleased|happy|"
             r"success\w*|breakthrough|encourag\w+|promising|vital|essential|boost\w*|improv\w+|"
-            r"protect\w*|waiting for|allow (?:us|the|them|it|farmers|people)|gives us|help\w*|"
+            r"protect\w*|waiting for|allow (?:us|the|them|it|farmers|people)|gives us|help(?:s|ed|"
+            r"ing)?\b|"
             r"opportunit\w+|progress|valuable|careful|robust|best\b|historic|milestone|landmark|"
             r"sent a message|clear message|strong (?:case|result|step)|one strong|accept\w*|"
             r"fair\b|affordable|"
@@ -296,5 +300,5 @@ POSITION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 #: A negation right before a cue word flips or cancels it ("not good", "no risk").
-NEGATION = re.compile(r"\b(?:not|no|never|nor|without|n't|cannot|hardly)\s+(?:\w+\s+)?$")
+NEGATION = re.compile(r"\b(?:not|no|never|nor|without|n't|cannot|hardly)\s+(?:\w+\s+){0,2}$")
 NEGATED_POSITION = {"support": "oppose", "oppose": "support"}

@@ -33,13 +33,18 @@ _GAP = re.compile(
 )
 _CLAUSE_STOP = re.compile(r", and |; |, but ")
 #: What was said runs to here for its position: a 'but' stays in (it turns the position).
-_HEARD_STOP = re.compile(r", and |; ")
+_HEARD_STOP = re.compile(r", and (?!that )|; ")
+#: "said that X and that Y": two things said, two stances.
+_AND_THAT = re.compile(r",? and that ")
 
 
 def _target(text: str) -> str:
     """A short phrase from the start of a clause: up to 8 words, cut at punctuation."""
     text = re.sub(
-        r"^(?:\s*\b(?:that|of|to|on|for|he|she|it|they|this|in a statement)\b)+", "", text
+        r"^(?:[\s,;:]*\b(?:that|of|to|on|for|he|she|it|they|this|in a statement|saying|arguing|"
+        r"adding|insisting|warning)\b)+",
+        "",
+        text,
     )
     parts = re.split(r"[,.;:!?](?=\s|$)|[\"“”]|\s[—–]\s", text.strip(" \"“”'‘’"), maxsplit=1)
     head = parts[0].split()[:8]
@@ -62,7 +67,7 @@ def _stance(
 
 _CLAIM_NOUN = re.compile(
     r"\s*(?:the |a |an |any |all |these |those |such )?(?:\w+ ){0,2}?(?:claims?|allegations?|"
-    r"accusations?|reports?|suggestions?|idea|charges?|assertions?|criticism)\b"
+    r"accusations?|reports?|suggestions?|idea|charges?|assertions?)\b"
 )
 #: A concession before 'but' ("nobody likes a tax increase", "we do not ... lightly").
 _CONCEDE = re.compile(
@@ -104,6 +109,10 @@ def _position(verb: str, clause: str) -> str:
         return "neutral"
     if verb == "voted":
         return _strongest(_cue_counts(clause)) or "support"  # "voted 5-2 to ask ..."
+    if verb in ("urged", "urges", "called for"):
+        return {"concern": "concern", "oppose": "oppose"}.get(
+            _strongest(_cue_counts(clause)) or "", VERB_POS[verb]
+        )  # "urged caution" is a warning, "urged both sides to talk" backs talks
     if verb in VERB_POS:
         if verb.startswith("reject") and _CLAIM_NOUN.match(clause):
             return "deny"
@@ -249,11 +258,15 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 target = _target(quote.group(1))
             if len(target) < 2 and prev is not None and re.match(r"\s*(?:it|them|this)\b", clause):
                 target = _target(prev.text)  # "Privacy campaigners welcomed it."
+            parts = _AND_THAT.split(heard) if verb in SAY else [heard]
+            readings = [(_position(verb, parts[0]) if len(parts) > 1 else position, target)]
+            readings += [(_position(verb, p), _target(p)) for p in parts[1:]]
             for key in keys:
-                if len(target) < 2 or (key, position, target) in seen:
-                    continue
-                seen.add((key, position, target))
-                out.append(_stance(key, target, position, evidence, verb))
+                for pos, what in readings:
+                    if len(what) < 2 or (key, pos, what) in seen:
+                        continue
+                    seen.add((key, pos, what))
+                    out.append(_stance(key, what, pos, evidence, verb))
                 if acts[key].type == "person":
                     recent.speaker = (key, s.index)
         for m in here:
