@@ -460,3 +460,23 @@ def test_at_most_one_open_question_per_sentence() -> None:
         "talks, which are expected to resume, will go ahead. The meeting ended early."
     )
     assert len(extract(article).open_questions) == 1
+
+
+def test_called_x_names_the_target_not_the_speaker() -> None:
+    article = (
+        "Leader attacked\nOpposition leader Anna Berg was arrested on Monday. President Olaf "
+        'Lind, who won the vote, has previously called Anna Berg "a danger to the state."'
+    )
+    stances = extract(article).stances
+    assert any(s.actor == "Olaf Lind" for s in stances), stances
+    assert all(s.actor != "Anna Berg" for s in stances), stances
+
+
+def test_said_that_x_and_that_y_gives_two_stances() -> None:
+    article = (
+        "Teachers strike\nThe Ministry of Education said in a statement that it was "
+        'disappointed by the strike and that its offer was "fair and affordable." Talks '
+        "resume on Monday."
+    )
+    positions = [s.position for s in extract(article).stances if s.actor == "Ministry of Education"]
+    assert positions == ["oppose", "support"], positions

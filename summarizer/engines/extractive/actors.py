@@ -383,11 +383,13 @@ class Actors:
         """ "the union", "the regulator", "the company" as aliases of the one organization
         they can stand for (left out when more than one could)."""
         present: dict[str, list[str]] = {}
+        named: dict[str, list[str]] = {}
         for m in re.finditer(r"\b[Tt]he ([a-z]+|[A-Z][\w-]+(?: [A-Z][\w-]+)*)\b", self.text):
-            present.setdefault(m.group(1).lower(), []).append(m.group())
+            into = present if m.group(1).islower() else named
+            into.setdefault(m.group(1).lower(), []).append(m.group())
         orgs = {k: a for k, a in self.acts.items() if a.type == "organization"}
         for key, a in orgs.items():
-            for form in sorted(set(present.get(a.name.lower(), []))):
+            for form in sorted(set(named.get(a.name.lower(), []))):
                 if form[4:] == fold(a.name):
                     self.add(
                         key,

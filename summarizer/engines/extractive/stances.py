@@ -28,9 +28,12 @@ from summarizer.schema import MAX_STANCES
 from summarizer.sentences import Sentence
 
 _GAP = re.compile(
-    r"^(?:\s*(?:has|have|had|also|later|again|recently|both|on \w+|"
+    r"^(?:\s*(?:has|have|had|also|later|again|recently|both|on \w+|previously|earlier|"
+    r"repeatedly|publicly|separately|privately|immediately|quickly|once|then|had already|"
     r"in an? (?:short |emailed )?statement))*\s*$"
 )
+#: Verbs that may be followed by their speaker ('"...," said Maria Lopez').
+_SAID_BY = frozenset(("said", "says", "added", "wrote", "writes", "replied", "explained"))
 _CLAUSE_STOP = re.compile(r", and |; |, but ")
 #: What was said runs to here for its position: a 'but' stays in (it turns the position).
 _HEARD_STOP = re.compile(r", and (?!that )|; ")
@@ -46,8 +49,8 @@ def _target(text: str) -> str:
         "",
         text,
     )
-    parts = re.split(r"[,.;:!?](?=\s|$)|[\"“”]|\s[—–]\s", text.strip(" \"“”'‘’"), maxsplit=1)
-    head = parts[0].split()[:8]
+    parts = re.split(r"[,.;:!?](?=\s|$|[\"”])|\s[—–]\s", text.strip(" \"“”'‘’"), maxsplit=1)
+    head = re.sub(r"[\"“”]", "", parts[0]).split()[:8]
     while head and head[-1].lower() in STOPWORDS:
         head.pop()
     return " ".join(head)
@@ -183,7 +186,7 @@ def _speakers(
         kinds = ("person",) if word in ("he", "she") else ("organization", "group", "country")
         near = [m.key for m in here if m.end <= v.start() and acts[m.key].type in kinds]
         return near[-1:] or recent.resolve(word, s.index)
-    if v.group() in SAY:
+    if v.group() in _SAID_BY:
         after = [m for m in here if m.start >= v.end()]
         if after and re.fullmatch(r"\s*", text[v.end() : after[0].start]):
             return [after[0].key]
@@ -253,10 +256,14 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 r"\s*(?:reporters|journalists|a news conference|in an? )", clause
             ):
                 clause = clause.split(" that ", 1)[1] if " that " in clause else ""
-            target = _target(clause[cue.end() :] if cue else clause)
+            target = _target(clause[cue.end() :] if cue else clause) or _target(clause)
             if quote and near and (len(target) < 2 or quote.end() <= v.start() - s.start + 3):
                 target = _target(quote.group(1))
-            if len(target) < 2 and prev is not None and re.match(r"\s*(?:it|them|this)\b", clause):
+            if (
+                len(target) < 2
+                and prev is not None
+                and re.fullmatch(r"\s*(?:it|them|this|the move)\s*[.!]?\s*", clause)
+            ):
                 target = _target(prev.text)  # "Privacy campaigners welcomed it."
             parts = _AND_THAT.split(heard) if verb in SAY else [heard]
             readings = [(_position(verb, parts[0]) if len(parts) > 1 else position, target)]
