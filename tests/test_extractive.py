@@ -480,3 +480,30 @@ def test_said_that_x_and_that_y_gives_two_stances() -> None:
     )
     positions = [s.position for s in extract(article).stances if s.actor == "Ministry of Education"]
     assert positions == ["oppose", "support"], positions
+
+
+def test_people_by_age_apposition_and_said_x_and_firms_by_their_noun() -> None:
+    article = (
+        "Water case\nResidents of Millford sued the town on Monday. Javier Moreno, 29, said his "
+        'taps ran brown for a month. "We were told nothing," said Bridget Lavelle, who runs a '
+        "guesthouse. The suit was filed by the firm Mercer Dunlap. Dr. José Peña of Hospital "
+        "Central said the water was unsafe. Mercer Dunlap expects a hearing in May."
+    )
+    result = extract(article)
+    for name in ("Javier Moreno", "Bridget Lavelle", "José Peña"):
+        actor = by_label(result, name)
+        assert actor is not None and actor.type == "person", name
+    firm = by_label(result, "Mercer Dunlap")
+    assert firm is not None and firm.type == "organization"
+    assert (
+        by_label(result, "Hospital Central") is None
+        or by_label(result, "José Peña").name == "José Peña"
+    )
+
+
+def test_sentence_initial_plural_is_not_an_organization() -> None:
+    article = (
+        "Shares slide\nAnalysts said the slide would continue. Traders sold the stock on "
+        "Monday. Analysts said the bank had been too slow."
+    )
+    assert by_label(extract(article), "Analysts") is None

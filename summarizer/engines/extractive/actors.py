@@ -37,7 +37,8 @@ _TITLES = word_set(
     "head captain striker rider gen. sen. gov. rep. mp deputy mr mrs ms dr prof sir dame lord "
     "lady justice councillor councilor alderman inspector superintendent detective sergeant "
     "constable magistrate chancellor president-elect speaker whip sheikh rabbi bishop father "
-    "cardinal archbishop imam counsel"
+    "cardinal archbishop imam counsel son daughter wife husband mother brother sister widow "
+    "grandmother grandfather lawyer"
 )
 _ROLE_MODS = word_set(
     "state team company foreign chief vice executive deputy rival opposition former acting "
@@ -55,7 +56,8 @@ _ORG_WORDS = word_set(
     "holdings corporation airlines airways motors industries technologies pharmaceuticals "
     "laboratories capital ventures mobility telecom energy utilities railways railway airport "
     "hospital clinic school college academy project initiative coalition campaign secretariat "
-    "cooperative cooperativa guild syndicate council"
+    "cooperative cooperativa guild syndicate council sporting clube fc afc cf athletic atlético "
+    "rovers wanderers albion hotspur"
 )
 _OUTLETS = word_set(
     "politico reuters ap afp bbc cnn bloomberg nbc cbs abc fox news associated press guardian "
@@ -153,7 +155,8 @@ _PLACE_BODY = re.compile(
 )
 #: ", a patient group," / ", a nonprofit," after a name: the name is an organization's.
 _ORG_APPOSITION = re.compile(
-    r", (?:a|an|the) (?:[\w-]+ ){0,3}?(?:group|charity|company|firm|association|union|body|"
+    r", (?:a|an|the) (?:(?!for\b|of\b|at\b|with\b|to\b)[\w-]+ ){0,3}?(?:group|charity|company|"
+    r"firm|association|union|body|"
     r"nonprofit|non-profit|campaign|coalition|network|lobby|organi[sz]ation|foundation|"
     r"operator|carrier|developer|maker|manufacturer|bank|insurer|retailer|platform|startup|"
     r"watchdog|regulator|agency|consortium|club|team|newspaper)\b"
@@ -178,6 +181,14 @@ def _word_starts(text: str, word: str) -> list[int]:
     return out
 
 
+#: "the firm Mercer Dunlap", "rival carrier SkyJet": the name that follows is a company's.
+_FIRM_BEFORE = re.compile(
+    r"\b(?:the|a|an|its|rival|Italian|German|French|British|American|Japanese|Chinese) "
+    r"(?:[\w-]+ )?(?:firm|company|group|carrier|airline|bank|insurer|lender|retailer|bottler|"
+    r"developer|maker|manufacturer|operator|broker|fund|startup|platform|chain|supplier) $"
+)
+#: "Javier Moreno, 29," / "Frank Oduya, 71, was": an age in apposition marks a person.
+_AGE_AFTER = re.compile(r", \d{1,3},")
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))
 
 
@@ -274,10 +285,29 @@ class Actors:
                 and self.country_of(name) is None
                 and name not in _CALENDAR
                 and name.lower() not in self.lower
+                and not (name.endswith("s") and self._only_sentence_initial(name))
             ):
                 self.add("o:" + name.casefold(), name, "organization", "organization in the story")
         self._merge_heads()
+        self._prefix_people()
         self._descriptions()
+
+    def _only_sentence_initial(self, name: str) -> bool:
+        """Whether every use of ``name`` opens a sentence ("Analysts said ...")."""
+        starts = {sent.start for sent in self.sentences}
+        return all(at in starts for at in _word_starts(self.text, name))
+
+    def _prefix_people(self) -> None:
+        """A "person" whose name opens an organization's name ("Southern Gate" and
+        "Southern Gate Terminals") is that organization."""
+        orgs = [a for a in self.acts.values() if a.type == "organization"]
+        for key, act in list(self.acts.items()):
+            if act.type != "person" or act.role:
+                continue
+            owners = [o for o in orgs if o.name.startswith(act.name + " ")]
+            if len(owners) == 1:
+                owners[0].aliases.append(act.name)
+                del self.acts[key]
 
     def _plain_name(self, name: str, at: int) -> bool:
         """Whether a single capitalized word at ``at`` can be a company's bare name."""
@@ -425,13 +455,25 @@ class Actors:
         low = [w.lower() for w in words]
         title_at = max((i for i, w in enumerate(low[:-1]) if w in _TITLES), default=-1)
         name_toks = c[title_at + 1 :]
+        of_at = next((i for i, t in enumerate(name_toks) if t.text == "of" and i >= 1), None)
+        if title_at >= 0 and low[title_at] not in _ORG_WORDS and of_at is not None:
+            c = c[: title_at + 1 + of_at]  # "Dr. José Peña of Hospital Universitario ..."
+            words, low, name_toks = words[: len(c)], low[: len(c)], name_toks[:of_at]
+            after = self.text[c[-1].end : s.end]
         name = self.orig[name_toks[0].start : name_toks[-1].end]
+        if title_at < 0 and _FIRM_BEFORE.search(before):
+            self._org(c, before)
+            return
         if (
             any(w in _ORG_WORDS for w in low[title_at + 1 :])
             or (len(words) == 1 and words[0] in _KNOWN_ORGS)
             or (title_at < 0 and len(words) >= 2 and _ORG_APPOSITION.match(after))
         ):
             self._org(c, before)
+            return
+        if title_at < 0 and len(name_toks) >= 3 and name_toks[1].text == "of":
+            if name_toks[0].text.lower() in _GROUP_WORDS:  # "Residents of Millford"
+                self.add("g:" + fold(phrase).casefold(), phrase, "group", "collective actor")
             return
         cut = next((i for i, t in enumerate(name_toks) if t.text == "of" and i >= 2), None)
         if cut is not None:
@@ -452,6 +494,10 @@ class Actors:
             return
         if len(name_toks) >= 2 and _is_role(appos):
             self._person(name, appos[:80], "")
+        elif 2 <= len(name_toks) <= 3 and (
+            _AGE_AFTER.match(after) or (re.search(r"\bsaid $", before) and after[:1] in ",.")
+        ):
+            self._person(name, "", "")
         elif len(name_toks) >= 2 and re.search(r"\b(?:" + _TITLE_ALT + r")\.?, $", before):
             self._person(
                 name, self.orig[c[0].start - len(before) : c[0].start].split(",")[-2].strip(), ""
