@@ -248,6 +248,7 @@ class Actors:
         self.pending: list[str] = []
         self.names: list[str] = []
         self.companies: set[str] = set()
+        self.starts = {sent.start for sent in sentences}
 
     def add(self, key: str, name: str, kind: str, role: str = "", alias: str = "") -> Act:
         act = self.acts.setdefault(key, Act(name, kind, role))
@@ -294,8 +295,7 @@ class Actors:
 
     def _only_sentence_initial(self, name: str) -> bool:
         """Whether every use of ``name`` opens a sentence ("Analysts said ...")."""
-        starts = {sent.start for sent in self.sentences}
-        return all(at in starts for at in _word_starts(self.text, name))
+        return all(at in self.starts for at in _word_starts(self.text, name))
 
     def _prefix_people(self) -> None:
         """A "person" whose name opens an organization's name ("Southern Gate" and
