@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from summarizer.engines.extractive.actors import Actors, Mention, mentions_in
-from summarizer.engines.extractive.lexicon import VERB, VERB_POS
-from summarizer.engines.extractive.ranking import STOPWORDS
+from summarizer.engines.extractive.lexicon import VERB, VERB_POS, word_set
 from summarizer.schema import MAX_QUESTIONS
 from summarizer.sentences import Sentence
 
@@ -45,6 +44,13 @@ _PREPOSITION = frozenset(
     ("about", "of", "in", "on", "at", "for", "with", "from", "to", "by", "into", "than", "like")
 )
 _WEAK_PRED = frozenset(("not", "never", "have", "also", "like", "only", "rather", "probably"))
+#: Words a question should not end on ("... teachers that the country did not have" keeps
+#: its verbs; "... flagged for review by" loses the "by").
+_DANGLING = word_set(
+    "a an the of to in on at by for with from and or but that which who whom whose as than "
+    "into onto over under about its their his her our my this these those"
+)
+_NEGATIVE_SUBJECT = frozenset(("neither", "no", "nobody", "none", "nothing", "few"))
 _MAX_SUBJECT_WORDS = 8
 _MAX_PREDICATE_WORDS = 16
 
@@ -73,21 +79,26 @@ def _predicate(text: str) -> str:
     """The clause from ``text`` on, up to its end or :data:`_MAX_PREDICATE_WORDS` words."""
     stop = _CLAUSE_END.search(text)
     words = (text[: stop.start()] if stop else text).split()[:_MAX_PREDICATE_WORDS]
-    while words and words[-1].lower().strip(".,'’\"”") in STOPWORDS:
+    while words and words[-1].lower().strip(".,'’\"”") in _DANGLING:
         words.pop()
     return " ".join(words).strip(" \"“”‘’'")
 
 
 def _subject(before: str, ctx: Context) -> str | None:
     """The noun phrase right before a cue, pronouns resolved to the sentence's speaker."""
-    before += " "
+    before = re.sub(r",\s*(?:which|who)\b[^,]*,\s*$", " ", before) + " "
     starts = [m.end() for m in _SUBJECT_START.finditer(before)]
     subject = before[starts[-1] if starts else 0 :].strip(" \"“”‘’'")
     words = subject.split()
     if not words or len(words) > _MAX_SUBJECT_WORDS or VERB.search(subject):
         return None
     first = words[0].lower().strip("\"“”‘’'")
-    if first in _RELATIVE or first in _PREPOSITION or words[-1].lower() in _RELATIVE:
+    if (
+        first in _RELATIVE
+        or first in _PREPOSITION
+        or first in _NEGATIVE_SUBJECT
+        or words[-1].lower() in _RELATIVE
+    ):
         return None
     names = ctx.names
     if first in _PRONOUN or first in _POSSESSIVE:
@@ -115,8 +126,9 @@ def _expect_object(m: re.Match[str], sentence: str, ctx: Context) -> str | None:
 
 def _appeal(m: re.Match[str], sentence: str, ctx: Context) -> str | None:
     subject = _subject(sentence[: m.start()], ctx) if m.group("subj") is None else None
-    if m.group("subj") is None and subject is not None:
-        return f"Will {subject} appeal?"
+    owner = ctx.names.get("it") or ctx.names.get("who")
+    if m.group("subj") is None and (subject or owner):
+        return f"Will {subject or owner} appeal?"  # "Rovers said ... and vowed to appeal"
     decision = re.search(
         r"\b(?:ruling|decision|verdict|judgment|judgement|sentence|order)\b", sentence
     )
@@ -173,7 +185,7 @@ def _claim_of(text: str) -> str | None:
         ):
             continue
         kept = words[:30]
-        while kept and kept[-1].lower() in STOPWORDS:
+        while kept and kept[-1].lower() in _DANGLING:
             kept.pop()
         what = " ".join(kept)
         who = re.findall(r"(?<!^)\b[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*", m.group("who").strip())
@@ -195,6 +207,13 @@ def _unverified(m: re.Match[str], sentence: str, ctx: Context) -> str | None:
             if what:
                 return f"Is it true that {what}?"
     return f"Can {subject} be verified?"
+
+
+def _due(m: re.Match[str], sentence: str, ctx: Context) -> str | None:
+    """'The attorney general's decision on an investigation is due within two weeks' ->
+    'What will the attorney general's decision on an investigation be?'"""
+    subject = _subject(sentence[: m.start()], ctx)
+    return f"What will {subject} be?" if subject else None
 
 
 def _hesitant(m: re.Match[str], sentence: str, ctx: Context) -> str | None:
@@ -305,9 +324,21 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "expected to",
-        re.compile(r"\bexpect(?:s|ed)? (?P<obj>(?:the|a|an) [\w'’ -]{1,40}?) to\s"),
+        re.compile(
+            r"\b(?:expect(?:s|ed)?|ask(?:s|ed)?|urg(?:es|ed)|call(?:s|ed) on|press(?:es|ed)|"
+            r"want(?:s|ed)?) (?P<obj>(?:the|a|an|both|all) [\w'’ -]{1,40}?) to\s"
+        ),
         _expect_object,
         "the outcome is expected but has not happened",
+    ),
+    Cue(
+        "is due",
+        re.compile(
+            r"\s(?:is|are) (?:due|expected|scheduled|set) (?=(?:within|by|on|in|next|later|before|"
+            r"after|this|at)\b)"
+        ),
+        _due,
+        "a decision is still to come",
     ),
     Cue(
         "will",
@@ -348,6 +379,25 @@ def _tidy(question: str) -> str:
     return question[0].upper() + question[1:]
 
 
+def _denied_question(stance: dict[str, object]) -> str:
+    """'denied that the ground had been overvalued' -> 'Is it true that the ground had been
+    overvalued?'; 'disputed the findings' -> 'Are the findings accurate?'."""
+    evidence = (
+        " ".join(str(q) for q in stance["evidence"]) if isinstance(stance["evidence"], list) else ""
+    )
+    verb = str(stance.get("verb"))
+    at = evidence.find(verb)
+    what = _predicate(evidence[at + len(verb) :]) if at >= 0 else str(stance["target"])
+    what = re.sub(r"^(?:that|any|all)\s+", "", what) if what.startswith("that ") else what
+    if re.search(r"\b(?:had|has|have|was|were|is|are|did|would|will)\b", what):
+        return f"Is it true that {what}?"
+    noun = re.sub(r"^(?:a|an|the|any|all)\s+", "", what)
+    if not noun:
+        return "Is the denied report accurate?"
+    plural = noun.split()[0].endswith("s") and not noun.split()[0].endswith("ss")
+    return f"{'Are' if plural else 'Is'} the {noun} accurate?"
+
+
 def _denial(stances: list[dict[str, object]], kept: dict[str, str]) -> dict[str, object] | None:
     deniers = [st for st in stances if VERB_POS.get(str(st.get("verb"))) == "deny"]
     if not deniers:
@@ -358,13 +408,7 @@ def _denial(stances: list[dict[str, object]], kept: dict[str, str]) -> dict[str,
         for st in stances
         if st["position"] in ("claim", "oppose") and str(st["target"]).startswith(tuple(names))
     ]
-    target = str(deniers[0]["target"])
-    lead = re.match(r"(?:a|an|the) ", target)
-    ask = (
-        f"Is the {target[lead.end() :]} accurate?"
-        if lead
-        else f"Are the reports of {target} accurate?"
-    )
+    ask = _denied_question(deniers[0])
     return {
         "question": ask,
         "why_open": f'Cue "denied": denied by {" and ".join(names)}; the article does not '
