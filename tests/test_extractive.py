@@ -507,3 +507,14 @@ def test_sentence_initial_plural_is_not_an_organization() -> None:
         "Monday. Analysts said the bank had been too slow."
     )
     assert by_label(extract(article), "Analysts") is None
+
+
+def test_denial_and_request_questions_use_the_articles_words() -> None:
+    article = (
+        "Club fined\nKingsport Rovers were docked 12 points on Friday. Chairman Victor Hale "
+        "denied that the training ground had been overvalued. The league asked the club to "
+        "repay the loan by March."
+    )
+    found = _questions(article)
+    assert any(q == "Is it true that the training ground had been overvalued?" for q, _ in found)
+    assert any(q == "Will the club repay the loan by March?" for q, _ in found), found
