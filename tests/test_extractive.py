@@ -518,3 +518,13 @@ def test_denial_and_request_questions_use_the_articles_words() -> None:
     found = _questions(article)
     assert any(q == "Is it true that the training ground had been overvalued?" for q, _ in found)
     assert any(q == "Will the club repay the loan by March?" for q, _ in found), found
+
+
+def test_first_person_narrator_is_not_an_actor() -> None:
+    article = (
+        'Cold night\n"It was the coldest night of the year," said I, standing at the door. I '
+        "said the heating had failed. The landlord said the boiler would be fixed on Monday."
+    )
+    result = extract(article)  # used to fail validation: an actor named "I"
+    assert_well_formed(article, result)
+    assert "I" not in labels(result)

@@ -275,7 +275,7 @@ class Actors:
         self._business()
         self._place_bodies()
         people = {a.name.split()[-1] for a in self.acts.values() if a.type == "person"}
-        for name in self.pending:
+        for name in (p for p in self.pending if len(p) >= 2):
             full = [n for n in self.names if name in n.split()[1:]]
             if name.lower() in _GROUP_WORDS:
                 self.add("g:" + name.casefold(), name, "group", "collective actor")
@@ -461,6 +461,8 @@ class Actors:
             words, low, name_toks = words[: len(c)], low[: len(c)], name_toks[:of_at]
             after = self.text[c[-1].end : s.end]
         name = self.orig[name_toks[0].start : name_toks[-1].end]
+        if len(name) < 2:
+            return  # "I", an initial: never an actor's name on its own
         if title_at < 0 and _FIRM_BEFORE.search(before):
             self._org(c, before)
             return
