@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from summarizer.engines.extractive.actors import Actors, find_mentions
+from summarizer.engines.extractive.questions import open_questions
 from summarizer.engines.extractive.ranking import clauses, content_terms, rank, trim_clause
-from summarizer.engines.extractive.stances import find_stances, open_questions
+from summarizer.engines.extractive.stances import find_stances
 from summarizer.schema import MAX_ACTORS, ArticleSummary
 from summarizer.sentences import (
     Sentence,
@@ -35,7 +36,7 @@ def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str
     order = sorted(finder.acts.items(), key=lambda kv: (-(kv[0] in speaking), -kv[1].mentions))
     used: set[str] = set()
     for key, act in order:
-        need = {"person": 0, "group": 0, "organization": 2, "country": 3}[act.type]
+        need = {"person": 0, "group": 0, "organization": 2, "country": 4}[act.type]
         if key not in speaking and act.mentions < max(need, 1):
             continue
         if act.type == "person":
