@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 
 from pydantic import ValidationError
 
@@ -33,6 +34,24 @@ from summarizer.sentences import (
 log = logging.getLogger(__name__)
 
 
+class _WordCounts:
+    """How often a word stands alone in the text (not inside a longer word or a
+    hyphenated one), counted in one pass over the text the first time it is asked."""
+
+    _TOKEN = re.compile(r"[\w-]+")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._counts: Counter[str] | None = None
+
+    def solo(self, word: str) -> int:
+        if not self._TOKEN.fullmatch(word):  # "O'Neill", "St.": count with a pattern
+            return len(re.findall(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", self.text))
+        if self._counts is None:
+            self._counts = Counter(self._TOKEN.findall(self.text))
+        return self._counts[word]
+
+
 def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str, str]:
     """Choose which candidates are actors; fix aliases and roles. Returns key -> name."""
     speaking = {str(st["actor"]) for st in stances}
@@ -40,14 +59,14 @@ def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str
     kept: dict[str, str] = {}
     order = sorted(finder.acts.items(), key=lambda kv: (-(kv[0] in speaking), -kv[1].mentions))
     used: set[str] = set()
+    words = _WordCounts(text)
     for key, act in order:
         need = {"person": 0, "group": 0, "organization": 2, "country": 3}[act.type]
         if key not in speaking and act.mentions < max(need, 1):
             continue
         if act.type == "person":
             last = act.name.split()[-1]
-            solo = len(re.findall(r"(?<![\w-])" + re.escape(fold(last)) + r"(?![\w-])", text))
-            if solo > len(re.findall(re.escape(fold(act.name)), text)):
+            if words.solo(fold(last)) > text.count(fold(act.name)):
                 act.aliases.append(last)
             act.role = act.role or (
                 "quoted in the article" if key in speaking else "named in the article"

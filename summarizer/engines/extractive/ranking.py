@@ -66,7 +66,7 @@ def _pair_counts(terms: list[set[str]], cap: int) -> list[dict[int, int]]:
     return counts
 
 
-def _graph(terms: list[set[str]]) -> list[dict[int, float]]:
+def similarity_graph(terms: list[set[str]]) -> list[dict[int, float]]:
     """Symmetric word-overlap weights, as sparse rows (neighbour -> weight)."""
     n = len(terms)
     exact = n <= EXACT_SENTENCES
@@ -105,7 +105,7 @@ def rank(sentences: list[Sentence], title: str | None = None) -> list[float]:
     """
     terms = [content_terms(s.text) for s in sentences]
     title_terms = content_terms(title) if title else set()
-    score = _textrank(_graph(terms))
+    score = _textrank(similarity_graph(terms))
     top = max(score, default=1.0) or 1.0
     final: list[float] = []
     for i, s in enumerate(sentences):
