@@ -10,6 +10,7 @@ schema's grounding validators always pass.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections import Counter
@@ -84,9 +85,15 @@ def _finish_actors(finder: Actors, stances: list[dict[str, object]]) -> dict[str
 
 TLDR_CHARS = 350
 SUMMARY_CHARS = 1500
-POINT_CHARS = 300
+POINT_CHARS = 200
 MIN_TLDR = 10
 MIN_SUMMARY = 20
+SUMMARY_SENTENCES = 5
+MAX_POINTS = 7
+#: How many diverse sentences the tldr, summary and key points are picked from.
+RANKED = 12
+#: How many best-scored sentences the diversity filter looks at.
+CANDIDATES = 200
 _QUOTE_OPEN = "\"“'‘"
 _FINAL = ".!?\"'”’"
 
@@ -104,11 +111,13 @@ def _states_news(s: Sentence) -> bool:
 
 
 def _diverse(usable: list[Sentence], scores: list[float], limit: int) -> list[Sentence]:
-    """The best-scored sentences, skipping near-repeats of one already taken."""
+    """The best-scored sentences, skipping near-repeats of one already taken (among the
+    best :data:`CANDIDATES`, so a text of many identical sentences stays linear)."""
     ranked: list[Sentence] = []
-    terms = {s.index: content_terms(s.text) for s in usable}
-    for s in sorted(usable, key=lambda s: (-scores[s.index], s.index)):
-        mine = terms[s.index]
+    terms: dict[int, set[str]] = {}
+    best = heapq.nsmallest(CANDIDATES, usable, key=lambda s: (-scores[s.index], s.index))
+    for s in best:
+        mine = terms[s.index] = content_terms(s.text)
         if all(
             len(mine & terms[r.index]) <= 0.6 * min(len(mine), len(terms[r.index])) for r in ranked
         ):
@@ -118,55 +127,75 @@ def _diverse(usable: list[Sentence], scores: list[float], limit: int) -> list[Se
     return ranked
 
 
+def _clean(s: Sentence) -> str:
+    return strip_dateline(s.text).strip() or s.text
+
+
+def _full(s: Sentence) -> str:
+    text = _clean(s)
+    return text if text[-1:] in _FINAL else text + "."
+
+
 def _one_sentence(text: str) -> str:
     """``text`` as one sentence the tldr validator accepts, or "" if it is too short."""
     candidate = trim_clause(first_sentence(text), TLDR_CHARS)
     return candidate if len(candidate) >= MIN_TLDR and is_one_sentence(candidate) else ""
 
 
-def _tldr(ranked: list[Sentence], lead: Sentence | None, clean: dict[int, str]) -> str:
+def _tldr(ranked: list[Sentence], lead: Sentence | None) -> tuple[Sentence | None, str]:
     """The lead sentence when it states the news (wire stories put it first), else the
     best-ranked sentence that is not a bare quote."""
     order = sorted(ranked, key=lambda s: s.text[:1] in _QUOTE_OPEN)
     if lead is not None:
         order.insert(0, lead)
     for s in order:
-        tldr = _one_sentence(clean[s.index])
+        tldr = _one_sentence(_clean(s))
         if tldr:
-            return tldr
-    return ""
+            return s, tldr
+    return None, ""
 
 
-def _summary(chosen: list[Sentence], full: dict[int, str], scores: list[float]) -> str:
-    chosen = sorted(chosen, key=lambda s: s.index)
-    while len(chosen) > 1 and len(" ".join(full[s.index] for s in chosen)) > SUMMARY_CHARS:
-        chosen.remove(min(chosen, key=lambda s: scores[s.index]))
-    return trim_clause(" ".join(full[s.index] for s in chosen), SUMMARY_CHARS)
+def _summary(ranked: list[Sentence], first: Sentence | None) -> list[Sentence]:
+    """The best sentences that fit the summary (the tldr's first), in article order."""
+    chosen: list[Sentence] = []
+    size = 0
+    for s in ([first] if first is not None else []) + [s for s in ranked if s is not first]:
+        extra = len(_full(s)) + 1
+        if len(chosen) < SUMMARY_SENTENCES and size + extra <= SUMMARY_CHARS + 1:
+            chosen.append(s)
+            size += extra
+    return sorted(chosen, key=lambda s: s.index)
 
 
-def _points(ranked: list[Sentence], clean: dict[int, str]) -> list[str]:
-    points = [trim_clause(clean[s.index], POINT_CHARS) for s in ranked[:5]]
+def _points(ranked: list[Sentence], first: Sentence | None, used: list[Sentence]) -> list[str]:
+    """The main fact first, then the best sentences the summary does not already give."""
+    pool = ([first] if first is not None else []) + [s for s in ranked if s not in used]
+    points = [trim_clause(_clean(s), POINT_CHARS) for s in pool[:MAX_POINTS]]
     for s in ranked[:3]:
-        if len(points) >= 3:
+        if len(set(points)) >= 3:
             break
-        points += [trim_clause(c, POINT_CHARS) for c in clauses(clean[s.index]) if c not in points]
+        points += [trim_clause(c, POINT_CHARS) for c in clauses(_clean(s)) if c not in points]
+    for s in ranked:
+        if len(set(points)) >= 3:
+            break
+        points.append(trim_clause(_clean(s), POINT_CHARS))
     while len(points) < 3 and points:
         half = points[0].split()
         points.append(" ".join(half[len(half) // 2 :]) if len(half) > 3 else points[0])
-    return list(dict.fromkeys(points))[:7] if len(set(points)) >= 3 else points[:7]
+    unique = list(dict.fromkeys(points))
+    return unique[:MAX_POINTS] if len(unique) >= 3 else points[:MAX_POINTS]
 
 
 def _pick_text(sentences: list[Sentence], scores: list[float]) -> tuple[str, str, list[str]]:
     usable = [s for s in sentences if not s.boilerplate and len(s.words) >= 4] or sentences
-    ranked = _diverse(usable, scores, 8)
-    clean = {s.index: strip_dateline(s.text).strip() or s.text for s in usable}
-    full = {i: t if t[-1:] in _FINAL else t + "." for i, t in clean.items()}
+    ranked = _diverse(usable, scores, RANKED)
     lead = next((s for s in usable[:2] if _states_news(s)), None)
-    tldr = _tldr(ranked, lead, clean)
+    first, tldr = _tldr(ranked, lead)
     if not tldr:
-        tldr = next((t for t in map(_one_sentence, clean.values()) if t), "")
-    summary = _summary(ranked[:4], full, scores)
-    return tldr, summary, _points(ranked, clean)
+        tldr = next((t for t in (_one_sentence(_clean(s)) for s in usable) if t), "")
+    chosen = _summary(ranked, first)
+    summary = trim_clause(" ".join(_full(s) for s in chosen), SUMMARY_CHARS)
+    return tldr, summary, _points(ranked, first, chosen)
 
 
 def _fallback_text(article: str, tldr: str, summary: str) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from operator import mul
 
 from summarizer.engines.extractive.lexicon import word_set
@@ -19,6 +20,7 @@ STOPWORDS = word_set(
 )
 
 
+@lru_cache(maxsize=65536)  # an article repeats its words: stem each once
 def stem(word: str) -> str:
     w = word.lower().replace("'", "").replace("\u2019", "")
     if len(w) > 4 and w.endswith("ies"):
@@ -84,16 +86,20 @@ def similarity_graph(terms: list[set[str]]) -> list[dict[int, float]]:
 
 
 def _textrank(rows: list[dict[int, float]]) -> list[float]:
+    """PageRank over the sparse graph; a sentence with no link keeps the base score."""
     n = len(rows)
+    base = 0.15 / max(n, 1)
     totals = [sum(row.values()) or 1.0 for row in rows]
-    neighbours = [list(row) for row in rows]
-    weights = [[w / totals[j] for j, w in row.items()] for row in rows]
+    linked = [i for i, row in enumerate(rows) if row]
+    neighbours = {i: list(rows[i]) for i in linked}
+    weights = {i: [w / totals[j] for j, w in rows[i].items()] for i in linked}
     score = [1.0 / max(n, 1)] * n
     for _ in range(ITERATIONS):
         get = score.__getitem__
-        score = [
-            0.15 / n + 0.85 * sum(map(mul, weights[i], map(get, neighbours[i]))) for i in range(n)
-        ]
+        new = [base] * n
+        for i in linked:
+            new[i] = base + 0.85 * sum(map(mul, weights[i], map(get, neighbours[i])))
+        score = new
     return score
 
 
