@@ -279,3 +279,51 @@ def test_ranking_is_exact_textrank_for_short_articles() -> None:
             if i != j and common:
                 expected = common / (math.log(len(terms[i])) + math.log(len(terms[j])))
                 assert rows[i][j] == pytest.approx(expected)
+
+
+# --- what the tldr, summary and key points pick (issue 17) ---------------------------------
+
+_LEAD_STORY = """Veteran dissident Ivan Petrov was jailed for twelve years on Tuesday.
+
+The court said the opposition rallies organised by the party last spring had turned violent and \
+that party officials had planned the violence at the opposition rallies in the capital.
+Party officials said the opposition rallies were peaceful and that police had started the \
+violence at the rallies in the capital, according to a party statement.
+Police said officers were injured at the opposition rallies in the capital and that party \
+officials had been warned before the rallies turned violent.
+"""
+
+
+def test_tldr_is_the_lead_that_states_the_news() -> None:
+    # the later sentences share more words (TextRank prefers them), but the news is first
+    assert extract(_LEAD_STORY).tldr == (
+        "Veteran dissident Ivan Petrov was jailed for twelve years on Tuesday."
+    )
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        '"We will not stop until the rallies in the capital are heard," Petrov told reporters.',
+        "Is this the end of the opposition?",
+        "By Anna Lee",
+    ],
+)
+def test_tldr_skips_a_lead_that_does_not_state_the_news(lead: str) -> None:
+    story = _LEAD_STORY.replace("Veteran dissident Ivan Petrov was jailed", lead + "\n\nIvan X was")
+    assert not extract(story).tldr.startswith(lead[:12])
+
+
+def test_key_points_add_what_the_summary_does_not_say(seed_text: str) -> None:
+    s = extract(seed_text)
+    assert s.key_points[0] in s.tldr or s.tldr.startswith(s.key_points[0])
+    beyond = [p for p in s.key_points[1:] if p not in s.summary]
+    assert len(beyond) >= 4
+    assert all(len(p) <= 200 for p in s.key_points)
+
+
+def test_summary_fills_up_to_five_sentences(seed_text: str) -> None:
+    s = extract(seed_text)
+    assert len(s.summary) <= 1500
+    assert len(split_sentences(s.summary)) == 5
+    assert all(x.text.rstrip(".") in seed_text for x in split_sentences(s.summary))
