@@ -8,12 +8,16 @@ found (issue 12 item 2) and the size bounds of the sentence units and the rankin
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from summarizer.cli import app
 from summarizer.engines.extractive import ranking
 from summarizer.engines.extractive.engine import extract
 from summarizer.errors import InputError
@@ -210,6 +214,23 @@ def test_any_title(text: str, title: str | None) -> None:
 @given(st.one_of(texts(max_tokens=400), one_script_texts()))
 def test_any_accepted_text_gives_a_valid_summary_heavy(text: str) -> None:
     _assert_valid_or_input_error(text)
+
+
+@pytest.mark.parametrize("text", [_THAI, _ARABIC, _WORD_LIST])
+def test_cli_summarizes_text_without_punctuation(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["summarize", str(path), "--engine", "extractive"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["key_points"]
+
+
+def test_cli_too_short_for_a_summary_is_exit_3(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text("ab cd ef gh ij", encoding="utf-8")
+    result = CliRunner().invoke(app, ["summarize", str(path), "--engine", "extractive"])
+    assert result.exit_code == 3
+    assert "too short to summarize" in result.output
 
 
 # --- the bounds behind the property --------------------------------------------------------
