@@ -1,7 +1,7 @@
 """A model-free extractive summarizer: the embedded default and the baseline to beat.
 
 Deterministic and offline. Sentences are ranked with TextRank plus a lead bias
-(``textutil``); actors come from capitalized name chunks (``actors``); stances from
+(``ranking``); actors come from capitalized name chunks (``actors``); stances from
 reporting verbs next to an actor mention and open questions from cue phrases
 (``stances``). This module picks the text, keeps the actors worth listing and assembles
 the ``ArticleSummary``. Every string copied from the article is copied verbatim, so the
