@@ -9,6 +9,7 @@ Mentions of one actor under different surface forms are merged into its aliases.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -247,6 +248,8 @@ class Actors:
         self.countries = country_names()
         self.pending: list[str] = []
         self.names: list[str] = []
+        #: word -> the names (in order) that carry it after their first word
+        self.names_by_later_word: dict[str, list[str]] = {}
         self.companies: set[str] = set()
         self.starts = {sent.start for sent in sentences}
 
@@ -276,7 +279,7 @@ class Actors:
         self._place_bodies()
         people = {a.name.split()[-1] for a in self.acts.values() if a.type == "person"}
         for name in (p for p in self.pending if len(p) >= 2):
-            full = [n for n in self.names if name in n.split()[1:]]
+            full = self.names_by_later_word.get(name, [])
             if name.lower() in _GROUP_WORDS:
                 self.add("g:" + name.casefold(), name, "group", "collective actor")
             elif full and name not in people:
@@ -486,6 +489,8 @@ class Actors:
             return
         if len(name_toks) >= 2:
             self.names.append(name)
+            for word in dict.fromkeys(name.split()[1:]):
+                self.names_by_later_word.setdefault(word, []).append(name)
         idx = toks.index(name_toks[0])
         role = _role_before(toks, idx, self.orig)
         appos = re.split(r",|\bwho\b", after[2:])[0].strip() if after.startswith(", ") else ""
@@ -641,5 +646,12 @@ def find_mentions(finder: Actors) -> list[Mention]:
 
 
 def mentions_in(mentions: list[Mention], s: Sentence) -> list[Mention]:
-    """The mentions that start inside sentence ``s``, in text order."""
-    return [m for m in mentions if s.start <= m.start < s.end]
+    """The mentions that start inside sentence ``s``, in text order (``mentions`` is sorted
+    by start, as :func:`find_mentions` returns it: two binary searches, not a scan)."""
+    lo = bisect.bisect_left(mentions, s.start, key=_start)
+    hi = bisect.bisect_left(mentions, s.end, lo, key=_start)
+    return mentions[lo:hi]
+
+
+def _start(mention: Mention) -> int:
+    return mention.start
