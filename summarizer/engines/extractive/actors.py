@@ -491,6 +491,20 @@ class Actors:
             self.names.append(name)
             for word in dict.fromkeys(name.split()[1:]):
                 self.names_by_later_word.setdefault(word, []).append(name)
+        self._person_or_body(c, toks, name_toks, title_at, (phrase, name, before, after))
+
+    def _person_or_body(
+        self,
+        c: list[Tok],
+        toks: list[Tok],
+        name_toks: list[Tok],
+        title_at: int,
+        texts: tuple[str, str, str, str],
+    ) -> None:
+        """A name chunk that is no organization by its words: a person (by title, role,
+        age or reporting verb), an organization (by how it is used), or pending."""
+        phrase, name, before, after = texts
+        words = [t.text for t in c[: title_at + 1]] + [t.text for t in name_toks]
         idx = toks.index(name_toks[0])
         role = _role_before(toks, idx, self.orig)
         appos = re.split(r",|\bwho\b", after[2:])[0].strip() if after.startswith(", ") else ""

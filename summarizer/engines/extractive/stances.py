@@ -208,6 +208,33 @@ def _attributed(
     return out
 
 
+def _verb_target(
+    finder: Actors,
+    s: Sentence,
+    v: re.Match[str],
+    quote: re.Match[str] | None,
+    prev: Sentence | None,
+) -> str:
+    """What the reporting verb ``v`` is about: its clause (past a neutral cue), else the
+    quote it introduces, else the previous sentence ("campaigners welcomed it")."""
+    text, orig, verb = finder.text, finder.orig, v.group()
+    stop = _CLAUSE_STOP.search(text[v.end() : s.end])
+    clause = orig[v.end() : v.end() + stop.start() if stop else s.end]
+    cue = NEUTRAL_CUE.search(clause)
+    if verb in SAY and re.match(r"\s*(?:reporters|journalists|a news conference|in an? )", clause):
+        clause = clause.split(" that ", 1)[1] if " that " in clause else ""
+    target = _target(clause[cue.end() :] if cue else clause) or _target(clause)
+    if quote is not None and (len(target) < 2 or quote.end() <= v.start() - s.start + 3):
+        target = _target(quote.group(1))
+    if (
+        len(target) < 2
+        and prev is not None
+        and re.fullmatch(r"\s*(?:it|them|this|the move)\s*[.!]?\s*", clause)
+    ):
+        target = _target(prev.text)  # "Privacy campaigners welcomed it."
+    return target
+
+
 def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, object]]:
     """Stances in text order: the actor named right before (or after) each reporting verb,
     or the one a pronoun stands for ("he said", "it said"), and the actor a sentence cites
@@ -249,22 +276,8 @@ def find_stances(finder: Actors, mentions: list[Mention]) -> list[dict[str, obje
                 " " + quote.group(1) if quote and near and verb in SAY else ""
             )
             position = _position(verb, heard)
-            stop = _CLAUSE_STOP.search(text[v.end() : s.end])
-            clause = orig[v.end() : v.end() + stop.start() if stop else s.end]
-            cue = NEUTRAL_CUE.search(clause)
-            if verb in SAY and re.match(
-                r"\s*(?:reporters|journalists|a news conference|in an? )", clause
-            ):
-                clause = clause.split(" that ", 1)[1] if " that " in clause else ""
-            target = _target(clause[cue.end() :] if cue else clause) or _target(clause)
-            if quote and near and (len(target) < 2 or quote.end() <= v.start() - s.start + 3):
-                target = _target(quote.group(1))
-            if (
-                len(target) < 2
-                and prev is not None
-                and re.fullmatch(r"\s*(?:it|them|this|the move)\s*[.!]?\s*", clause)
-            ):
-                target = _target(prev.text)  # "Privacy campaigners welcomed it."
+            quoted = quote if quote and near else None
+            target = _verb_target(finder, s, v, quoted, prev)
             parts = _AND_THAT.split(heard) if verb in SAY else [heard]
             readings = [(_position(verb, parts[0]) if len(parts) > 1 else position, target)]
             readings += [(_position(verb, p), _target(p)) for p in parts[1:]]
