@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     #: cap on one backoff sleep, Retry-After included
     retry_max_wait: float = _setting(30.0, "SUMMARIZER_RETRY_MAX_WAIT", ge=0, allow_inf_nan=False)
     token_budget: int | None = _setting(None, "SUMMARIZER_TOKEN_BUDGET", gt=0)
+    #: provider rate limits shared by every call to this endpoint and key (None: learned
+    #: from the x-ratelimit-* headers of the answers)
+    rpm: float | None = _setting(None, "SUMMARIZER_RPM", gt=0, allow_inf_nan=False)
+    tpm: int | None = _setting(None, "SUMMARIZER_TPM", gt=0)
     #: long articles are chunked; inputs.MAX_BYTES bounds files
     max_input_chars: int = _setting(1_000_000, "SUMMARIZER_MAX_INPUT_CHARS", ge=1)
     #: articles estimated above this many tokens are split into chunks this size
@@ -206,6 +210,8 @@ _HINTS = {
     "retry_max_wait": "seconds, e.g. 30",
     "chunk_tokens": "400 or more, e.g. 6000",
     "cache_size_limit": "bytes or e.g. 512MB",
+    "rpm": "requests per minute, e.g. 500",
+    "tpm": "tokens per minute, e.g. 200000",
 }
 
 

@@ -49,6 +49,9 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+    from summarizer.engines.llm.limits import reset_limits
+
+    reset_limits()  # rate limits are process-wide: each test starts with none
     yield
 
 

@@ -47,6 +47,11 @@ class RunStats:
     retry_reasons: list[str] = field(default_factory=list)
     stop_reason: str | None = None  # why the transport retry loop last gave up
     http_attempts_this_call: int = 0  # the transport's attempt counter for the current call
+    # provider rate limits (engines/llm/limits.py): waits before sending, and 429 answers
+    rate_limit_waits: int = 0
+    rate_limit_wait_seconds: float = 0.0
+    rate_limited: int = 0  # answers with HTTP 429
+    rate_waits_this_call: int = 0  # 429 retries of the current call (not --transport-retries)
 
 
 @dataclass

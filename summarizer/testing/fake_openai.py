@@ -2,12 +2,20 @@
 
 It serves queued responses over real HTTP (so the pinned ``openai`` SDK and
 ``instructor`` run end to end whatever HTTP stack they use) and records every
-request. Queue items are :class:`Reply` objects; helpers build typical ones.
+request. Queue items are :class:`Reply` objects; helpers build typical ones;
+``default`` answers whatever the queue does not.
+
+With ``rate_limit=RateLimit(rpm=..., burst=..., tpm=...)`` the chat endpoint enforces
+token buckets as OpenAI does: a request costs one request and its estimated prompt plus
+``max_tokens`` tokens; over the limit it is answered 429 with ``Retry-After`` /
+``retry-after-ms`` and every answer carries ``x-ratelimit-limit|remaining|reset-requests``
+(and ``-tokens``) headers.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -25,6 +33,91 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
     action: str = ""  # "" | "hang" | "reset" | "close" | "drip"
     drip_every: float = 0.05  # "drip": seconds between single bytes of the body
+
+
+@dataclass
+class RateLimit:
+    """Token buckets of the fake: ``rpm`` requests and ``tpm`` tokens per minute,
+    holding at most ``burst`` / ``token_burst`` (default: one minute's worth)."""
+
+    rpm: float | None = None
+    burst: float | None = None
+    tpm: float | None = None
+    token_burst: float | None = None
+
+
+class _FakeBucket:
+    def __init__(self, per_minute: float, capacity: float | None) -> None:
+        self.per_minute = per_minute
+        self.rate = per_minute / 60.0
+        self.capacity = capacity if capacity is not None else per_minute
+        self.level = self.capacity  # what is left
+        self.last = time.monotonic()
+
+    def refill(self, now: float) -> None:
+        self.level = min(self.capacity, self.level + (now - self.last) * self.rate)
+        self.last = now
+
+    def wait_for(self, cost: float) -> float:
+        return max(0.0, (min(cost, self.capacity) - self.level) / self.rate)
+
+    def headers(self, kind: str) -> dict[str, str]:
+        reset = (self.capacity - self.level) / self.rate
+        return {
+            f"x-ratelimit-limit-{kind}": f"{self.per_minute:g}",
+            f"x-ratelimit-remaining-{kind}": str(max(0, math.floor(self.level))),
+            f"x-ratelimit-reset-{kind}": f"{reset:.3f}s",
+        }
+
+
+def counted_tokens(body: dict[str, Any]) -> int:
+    """What the fake charges a chat request against TPM: a quarter of the characters of its
+    messages and tools (an estimate independent of the client's) plus ``max_tokens``."""
+    text = json.dumps(body.get("messages") or []) + json.dumps(body.get("tools") or [])
+    ceiling = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+    return len(text) // 4 + int(ceiling)
+
+
+class _Limiter:
+    """The fake's token buckets (see :class:`RateLimit`); call under the server's lock."""
+
+    def __init__(self, spec: RateLimit) -> None:
+        self.requests = _FakeBucket(spec.rpm, spec.burst) if spec.rpm else None
+        self.tokens = _FakeBucket(spec.tpm, spec.token_burst) if spec.tpm else None
+
+    def admit(self, body: dict[str, Any]) -> tuple[float, dict[str, str]]:
+        """Seconds to wait (0: admitted and charged) and the x-ratelimit headers."""
+        now = time.monotonic()
+        cost = {"requests": 1.0, "tokens": float(counted_tokens(body))}
+        buckets = {"requests": self.requests, "tokens": self.tokens}
+        wait = 0.0
+        for kind, bucket in buckets.items():
+            if bucket is not None:
+                bucket.refill(now)
+                wait = max(wait, bucket.wait_for(cost[kind]))
+        if wait == 0.0:
+            for kind, bucket in buckets.items():
+                if bucket is not None:
+                    bucket.level -= min(cost[kind], bucket.capacity)
+        headers: dict[str, str] = {}
+        for kind, bucket in buckets.items():
+            if bucket is not None:
+                headers.update(bucket.headers(kind))
+        return wait, headers
+
+
+def rate_limited_reply(wait: float, headers: dict[str, str]) -> Reply:
+    """OpenAI's 429 for a rate limit (not a quota): wait ``wait`` seconds."""
+    body = error_body(
+        f"Rate limit reached: please try again in {wait * 1000:.0f}ms.",
+        code="rate_limit_exceeded",
+        typ="requests",
+    )
+    asked = {
+        "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
+        "retry-after": str(max(1, math.ceil(wait))),
+    }
+    return Reply(429, body, headers={**headers, **asked})
 
 
 @dataclass
@@ -92,9 +185,14 @@ def error_body(
 class FakeOpenAI:
     """Context manager running the server in a thread; ``url`` is the base URL (``.../v1``)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, rate_limit: RateLimit | None = None, default: Reply | None = None
+    ) -> None:
         self.queue: deque[Reply] = deque()
         self.requests: list[Recorded] = []
+        self.default = default  # answers chat requests when the queue is empty
+        self.limiter = _Limiter(rate_limit) if rate_limit is not None else None
+        self.rate_limited = 0  # requests answered 429 by the rate limit
         self._lock = threading.Lock()
         self._stop = threading.Event()
         fake = self
@@ -124,13 +222,7 @@ class FakeOpenAI:
                             "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
                         )
                     )
-                    reply = (
-                        fake.queue.popleft()
-                        if fake.queue
-                        else Reply(
-                            500, error_body("fake server: no queued response", typ="server_error")
-                        )
-                    )
+                    reply = fake.answer(body)
                 self._send(reply)
 
             def _send(self, reply: Reply) -> None:
@@ -185,6 +277,26 @@ class FakeOpenAI:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
+
+    def answer(self, body: dict[str, Any]) -> Reply:
+        """The reply to a chat request (under the lock): rate limit, queue, default."""
+        extra: dict[str, str] = {}
+        if self.limiter is not None:
+            wait, extra = self.limiter.admit(body)
+            if wait > 0:
+                self.rate_limited += 1
+                return rate_limited_reply(wait, extra)
+        if self.queue:
+            reply = self.queue.popleft()
+        elif self.default is not None:
+            reply = self.default
+        else:
+            reply = Reply(500, error_body("fake server: no queued response", typ="server_error"))
+        if extra:
+            reply = Reply(
+                reply.status, reply.body, {**extra, **reply.headers}, reply.delay, reply.action
+            )
+        return reply
 
     @property
     def url(self) -> str:

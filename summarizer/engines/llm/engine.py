@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from summarizer.engines.base import EngineOutput, RunStats
 from summarizer.engines.llm.failures import last_validation_error, translate
+from summarizer.engines.llm.limits import SharedLimit, shared_limit
 from summarizer.engines.llm.transport import (
     CallState,
     ModelTransport,
@@ -160,9 +161,19 @@ class LLMEngine:
     def __init__(self, settings: Settings, transport: ModelTransport | None = None) -> None:
         self.settings = settings
         self._transport = transport
+        self._limit: SharedLimit | None = None
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Client] = (
             weakref.WeakKeyDictionary()
         )
+
+    @property
+    def limit(self) -> SharedLimit:
+        """The process-wide rate limit of this endpoint and key (limits.py)."""
+        if self._limit is None:
+            s = self.settings
+            key = s.api_key.get_secret_value() if s.api_key else None
+            self._limit = shared_limit(s.endpoint_host, key, s.rpm, s.tpm)
+        return self._limit
 
     @property
     def prompts(self) -> PromptSet:
@@ -253,6 +264,7 @@ class LLMEngine:
         """One validated ``response_model``, its quotes and names grounded in ``article``."""
         client = self._client()
         state = CallState(self.settings, RetryPolicy.from_settings(self.settings), stats)
+        state.limit = self.limit
         with call_scope(state), grounded_in(article):
             try:
                 result: M = await client.instructor.chat.completions.create(

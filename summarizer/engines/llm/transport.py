@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from summarizer.engines.llm.failures import not_json_error, retryable, wait_asked
+from summarizer.engines.llm.limits import Reservation, SharedLimit, request_tokens, usage_total
 from summarizer.errors import BudgetExceeded, ProviderError, TruncatedOutputError
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ MIN_REQUEST_TIMEOUT = 0.05  # seconds: never send a request with a smaller timeo
 #: An answer may hold at most this many characters per ``max_tokens`` (and 64 KiB at least).
 CHARS_PER_TOKEN_LIMIT = 16
 MIN_ANSWER_LIMIT = 64 * 1024
+#: 429s with Retry-After do not use up --transport-retries; this bounds them all the same.
+MAX_RATE_LIMIT_RETRIES = 200
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -82,6 +85,8 @@ class CallState:
     stats: RunStats
     checks: bool = True  # check answers as chat completions (off for other endpoints)
     notes: list[str] = field(default_factory=list)
+    limit: SharedLimit | None = None  # the endpoint's shared rate limit (limits.py)
+    tokens: int = 0  # what this call's request counts against TPM (prompt + max_tokens)
 
 
 _CALL: ContextVar[CallState | None] = ContextVar("summarizer_model_call", default=None)
@@ -111,6 +116,11 @@ class _Retry(Exception):
         self.why = why
         self.asked = asked
 
+    @property
+    def rate_wait(self) -> bool:
+        """A 429 that said how long to wait: waiting is all it needs."""
+        return self.response.status_code == 429 and self.asked is not None
+
 
 class ModelTransport(httpx2.AsyncBaseTransport):
     """Retries, time bounds and answer checks around a real ``httpx2`` transport."""
@@ -134,6 +144,8 @@ class ModelTransport(httpx2.AsyncBaseTransport):
         if state is None:  # not a model call of ours: pass through untouched
             return await self.inner.handle_async_request(request)
         _check_budget(state)
+        if state.limit is not None and state.limit.counts_tokens:
+            state.tokens = request_tokens(request.content)
         response = await self._attempts(request, state)
         if state.checks and response.status_code == 200:
             _check_answer(response, request, state)
@@ -141,7 +153,7 @@ class ModelTransport(httpx2.AsyncBaseTransport):
 
     # -- attempts ----------------------------------------------------------------------------
     async def _attempts(self, request: httpx2.Request, state: CallState) -> httpx2.Response:
-        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+        from tenacity import AsyncRetrying, retry_if_exception, stop_never
 
         policy, stats = state.policy, state.stats
         started = self.clock()
@@ -155,7 +167,11 @@ class ModelTransport(httpx2.AsyncBaseTransport):
             if not isinstance(exc, (_Retry, httpx2.TransportError)):
                 return False
             attempt = stats.http_attempts_this_call
-            if attempt >= policy.attempts:
+            rate_wait = isinstance(exc, _Retry) and exc.rate_wait
+            if rate_wait and stats.rate_waits_this_call >= MAX_RATE_LIMIT_RETRIES:
+                stats.stop_reason = f"gave up after {attempt} attempt(s) answered 429"
+                return False
+            if not rate_wait and attempt - stats.rate_waits_this_call >= policy.attempts:
                 stats.stop_reason = (
                     f"gave up after {attempt} attempt(s) (--transport-retries="
                     f"{policy.attempts - 1})"
@@ -177,38 +193,82 @@ class ModelTransport(httpx2.AsyncBaseTransport):
                 return False
             planned[attempt] = pause
             stats.transport_retries += 1
+            if rate_wait:
+                self._rate_wait(state, pause)
             line = f"{why} on attempt {attempt} of {policy.attempts}"
             stats.retry_reasons.append(line)
             log.info("transport retry %d: %s; waiting %.2fs", stats.transport_retries, line, pause)
             return True
 
         stats.http_attempts_this_call = 0
+        stats.rate_waits_this_call = 0
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception(should_retry),
-                stop=stop_after_attempt(max(1, policy.attempts)),
+                stop=stop_never,  # should_retry counts attempts (429 waits apart)
                 wait=lambda rs: planned.pop(rs.attempt_number, 0.0),
                 sleep=self.sleep,
                 reraise=True,
             ):
                 with attempt:
-                    return await self._one(request, state, remaining())
+                    return await self._one(request, state, remaining)
         except _Retry as last:
             return last.response  # the SDK turns it into its status error
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _one(self, request: httpx2.Request, state: CallState, left: float) -> httpx2.Response:
+    def _rate_wait(self, state: CallState, pause: float) -> None:
+        """A 429 with Retry-After: close the shared gate for everyone, count the wait."""
+        stats = state.stats
+        stats.rate_waits_this_call += 1
+        stats.rate_limit_waits += 1
+        stats.rate_limit_wait_seconds += pause
+        if state.limit is not None:
+            state.limit.pause(pause, self.clock())
+
+    async def _reserve(self, state: CallState) -> Reservation | None:
+        """Wait for the shared gate and buckets of the endpoint, if it has any."""
+        if state.limit is None:
+            return None
+        reservation = await state.limit.acquire(state.tokens, self.clock, self.sleep)
+        if reservation.waited > 0:
+            state.stats.rate_limit_waits += 1
+            state.stats.rate_limit_wait_seconds += reservation.waited
+        return reservation
+
+    def _settle(
+        self, state: CallState, reservation: Reservation | None, response: httpx2.Response
+    ) -> None:
+        """Tell the shared limit what the answer said (headers, real usage, a 429)."""
+        limit = state.limit
+        if limit is None:
+            return
+        if response.status_code == 429:
+            state.stats.rate_limited += 1
+            limit.note_rate_limited()
+        used = None
+        if limit.counts_tokens and response.status_code == 200:
+            used = usage_total(_json_or_text(response.content))
+        if reservation is not None:
+            limit.settle(reservation, response.headers, used, self.clock())
+        else:
+            limit.learn(response.headers, self.clock())
+
+    async def _one(
+        self, request: httpx2.Request, state: CallState, remaining: Callable[[], float]
+    ) -> httpx2.Response:
         """One HTTP attempt, bounded in wall-clock time as a whole, body included."""
         stats = state.stats
+        reservation = await self._reserve(state)
         stats.http_attempts_this_call += 1
         stats.requests += 1
-        limit = max(MIN_REQUEST_TIMEOUT, min(state.policy.timeout, left))
+        limit = max(MIN_REQUEST_TIMEOUT, min(state.policy.timeout, remaining()))
         try:
             response = await asyncio.wait_for(self._send(request), limit)
         except TimeoutError:
             raise httpx2.ReadTimeout(
                 f"no complete answer within {limit:.3g}s", request=request
             ) from None
+        self._settle(state, reservation, response)
         if response.status_code >= 400:
             body = _json_or_text(response.content)
             if retryable(response.status_code, body):
