@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO, cast
 
@@ -28,7 +28,8 @@ import typer
 from summarizer.batch.inputs import BatchItem, check_inputs, expand_inputs, printable, unique_ids
 from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
 from summarizer.cli.app import app, reported, setup_logging, stdout
-from summarizer.cli.options import Verbose, run_flags, settings_from_flags
+from summarizer.cli.options import RpmOpt, TpmOpt, Verbose, run_flags, settings_from_flags
+from summarizer.engines.llm.limits import LimitTotals
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, ConfigError
 
 if TYPE_CHECKING:
@@ -43,6 +44,14 @@ class Tally:
     failed: int = 0
     skipped: int = 0
     started: float = 0.0
+    limits_before: LimitTotals = field(default_factory=LimitTotals)
+
+    @property
+    def limits(self) -> LimitTotals:
+        """Rate-limit waits since the batch started (every worker, failures included)."""
+        from summarizer.engines.llm.limits import process_totals
+
+        return process_totals().minus(self.limits_before)
 
     @property
     def done(self) -> int:
@@ -59,7 +68,9 @@ class Tally:
             f"summarizer: batch {head} {self.done} article(s) in {elapsed:.1f}s ({rate:.1f}/s): "
             f"{self.ok + self.cached} ok ({self.cached} cached), {self.failed} failed"
         )
-        return text + (f", {self.skipped} skipped (already in the output)" if self.skipped else "")
+        text += f", {self.skipped} skipped (already in the output)" if self.skipped else ""
+        limits = self.limits
+        return text + (f"; {limits.describe()}" if limits.waits or limits.rate_limited else "")
 
 
 class Reporter(Protocol):
@@ -78,6 +89,9 @@ class PlainReporter:
         of = f"/{tally.total}" if tally.total is not None else ""
         name = printable(outcome.id)
         text = f"summarizer: [{tally.done}{of}] {outcome.status} {name} ({outcome.elapsed:.2f}s)"
+        limits = tally.limits
+        if limits.waits or limits.rate_limited:
+            text += f" [{limits.describe()}]"
         if outcome.error is not None:
             err = outcome.error_dict()
             text += f": {err['type']}: {printable(err['message'])}"
@@ -116,20 +130,30 @@ class RichReporter:
                 "[green]{task.fields[cached]} cached[/] [red]{task.fields[failed]} failed[/]"
             ),
             TextColumn("{task.fields[rate]}/s"),
+            TextColumn("[yellow]{task.fields[waits]}[/]"),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=Console(file=stream),
             transient=False,
         )
-        self.task = self.progress.add_task("batch", total=total, cached=0, failed=0, rate="0.0")
+        self.task = self.progress.add_task(
+            "batch", total=total, cached=0, failed=0, rate="0.0", waits=""
+        )
         self.progress.start()
 
     def update(self, outcome: BatchOutcome, tally: Tally) -> None:
         elapsed = time.perf_counter() - tally.started
         rate = f"{tally.done / elapsed:.1f}" if elapsed > 0 else "0.0"
+        limits = tally.limits
+        waits = f"{limits.waits} waits {limits.wait_seconds:.0f}s" if limits.waits else ""
         self.progress.update(
-            self.task, completed=tally.done, cached=tally.cached, failed=tally.failed, rate=rate
+            self.task,
+            completed=tally.done,
+            cached=tally.cached,
+            failed=tally.failed,
+            rate=rate,
+            waits=waits,
         )
         from rich.markup import escape
 
@@ -201,7 +225,9 @@ def run_command(
     skip: set[str] = set()
     if output is not None and (resume or retry_failed):
         skip = done_ids(output, retry_failed=retry_failed)
-    tally = Tally(total=_count(inputs, skip))
+    from summarizer.engines.llm.limits import process_totals
+
+    tally = Tally(total=_count(inputs, skip), limits_before=process_totals())
     notes: list[str] = []
     use_rich = err.isatty() if progress is None else progress
     summarizer = Summarizer(settings)
@@ -272,6 +298,9 @@ def batch(
         typer.Option("--progress/--no-progress", help="Progress bar (default: if on a tty)."),
     ] = None,
     verbose: Verbose = False,
+    # -- throughput (issue 13) --
+    rpm: RpmOpt = None,
+    tpm: TpmOpt = None,
     *,
     run: dict[str, Any],
 ) -> None:
@@ -281,7 +310,7 @@ def batch(
     """
     setup_logging(verbose)
     with reported():
-        settings = settings_from_flags(run, concurrency=concurrency)
+        settings = settings_from_flags(run, concurrency=concurrency, rpm=rpm, tpm=tpm)
         if (resume or retry_failed) and output is None:
             raise ConfigError("--resume needs --output FILE: it skips the ids already in that file")
         code = run_command(

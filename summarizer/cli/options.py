@@ -158,3 +158,22 @@ def settings_from_flags(run: dict[str, Any] | None = None, **flags: Any) -> Sett
     if values.get("cache_dir") is not None:
         values["cache_dir"] = str(values["cache_dir"])
     return resolve_settings(**values)
+
+
+# -- throughput: provider rate limits, the provider Batch API, cost (issue 13) ---------------
+RpmOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--rpm",
+        help="Requests per minute the provider allows this key (default: learned from its "
+        "x-ratelimit-* headers). [env: SUMMARIZER_RPM]",
+    ),
+]
+TpmOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tpm",
+        help="Tokens per minute the provider allows this key (prompt + max tokens per "
+        "request). [env: SUMMARIZER_TPM]",
+    ),
+]

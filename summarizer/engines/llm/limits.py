@@ -112,6 +112,14 @@ class Bucket:
             self.learned = False
 
 
+class WaitTooLong(Exception):
+    """Waiting for the rate limit would take longer than the call may (``seconds``)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"{seconds:.1f}s")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class Mark:
     """Where a reservation stands in its bucket: units reserved up to it, when it is sent."""
@@ -186,15 +194,29 @@ class SharedLimit:
             self.paused_until = max(self.paused_until, now + seconds)
         log.info("rate limit %s: HTTP 429, every worker pauses %.2fs", self.name, seconds)
 
+    def count_wait(self, seconds: float) -> None:
+        """A wait made elsewhere for this limit (a Retry-After slept by the retry loop)."""
+        with self._lock:
+            self.totals.waits += 1
+            self.totals.wait_seconds += seconds
+
     def note_rate_limited(self) -> None:
         with self._lock:
             self.totals.rate_limited += 1
 
-    async def acquire(self, tokens: float, clock: Clock, sleep: Sleep) -> Reservation:
-        """Wait for the gate, then reserve one request and ``tokens``; the wait is counted."""
+    async def acquire(
+        self, tokens: float, clock: Clock, sleep: Sleep, budget: float = math.inf
+    ) -> Reservation:
+        """Wait for the gate, then reserve one request and ``tokens``; the wait is counted.
+
+        Raises :class:`WaitTooLong` (reserving nothing) when the wait would pass ``budget``
+        seconds.
+        """
         waited = 0.0
         gate = self.paused_until - clock()
         if gate > 0:
+            if gate >= budget:
+                raise WaitTooLong(gate)
             await sleep(gate)
             waited += gate
         now = clock()
@@ -205,13 +227,17 @@ class SharedLimit:
         if self.tokens is not None and tokens > 0:
             token_wait, marks["tokens"] = self.tokens.reserve(tokens, now)
             wait = max(wait, token_wait)
+        if waited + wait >= budget:
+            if self.requests is not None:
+                self.requests.refund(1, now)
+            if self.tokens is not None and tokens > 0:
+                self.tokens.refund(tokens, now)
+            raise WaitTooLong(waited + wait)
         if wait > 0:
             await sleep(wait)
             waited += wait
         if waited >= MIN_COUNTED_WAIT:
-            with self._lock:
-                self.totals.waits += 1
-                self.totals.wait_seconds += waited
+            self.count_wait(waited)
             log.info("rate limit %s: waited %.2fs before sending", self.name, waited)
         return Reservation(tokens if self.tokens is not None else 0.0, waited, marks)
 

@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from summarizer.engines.llm.failures import not_json_error, retryable, wait_asked
-from summarizer.engines.llm.limits import Reservation, SharedLimit, request_tokens, usage_total
+from summarizer.engines.llm.limits import (
+    Reservation,
+    SharedLimit,
+    WaitTooLong,
+    request_tokens,
+    usage_total,
+)
 from summarizer.errors import BudgetExceeded, ProviderError, TruncatedOutputError
 
 if TYPE_CHECKING:
@@ -224,12 +230,22 @@ class ModelTransport(httpx2.AsyncBaseTransport):
         stats.rate_limit_wait_seconds += pause
         if state.limit is not None:
             state.limit.pause(pause, self.clock())
+            state.limit.count_wait(pause)
 
-    async def _reserve(self, state: CallState) -> Reservation | None:
+    async def _reserve(self, state: CallState, left: float) -> Reservation | None:
         """Wait for the shared gate and buckets of the endpoint, if it has any."""
         if state.limit is None:
             return None
-        reservation = await state.limit.acquire(state.tokens, self.clock, self.sleep)
+        try:
+            reservation = await state.limit.acquire(state.tokens, self.clock, self.sleep, left)
+        except WaitTooLong as exc:
+            state.stats.stop_reason = (
+                f"waiting {exc.seconds:.1f}s for the rate limit of {state.limit.name} would "
+                f"pass --deadline={state.policy.deadline:g}s"
+            )
+            raise ProviderError(
+                f"{state.stats.stop_reason}: raise --deadline, or lower --concurrency / --rpm"
+            ) from None
         if reservation.waited > 0:
             state.stats.rate_limit_waits += 1
             state.stats.rate_limit_wait_seconds += reservation.waited
@@ -258,7 +274,7 @@ class ModelTransport(httpx2.AsyncBaseTransport):
     ) -> httpx2.Response:
         """One HTTP attempt, bounded in wall-clock time as a whole, body included."""
         stats = state.stats
-        reservation = await self._reserve(state)
+        reservation = await self._reserve(state, remaining())
         stats.http_attempts_this_call += 1
         stats.requests += 1
         limit = max(MIN_REQUEST_TIMEOUT, min(state.policy.timeout, remaining()))
