@@ -20,6 +20,7 @@ from summarizer.config import Settings, resolve_settings
 from summarizer.engines import create_engine, engine_notices
 from summarizer.errors import ConfigError, InputError
 from summarizer.inputs import check_text
+from summarizer.pricing import cost_usd
 from summarizer.result import RunMeta, SummaryResult, TokenUsage
 from summarizer.schema import ArticleSummary, schema_hash
 from summarizer.secrets import redact
@@ -156,6 +157,7 @@ class Summarizer:
                 "cache_hit": True,
                 "requests": 0,
                 "usage": TokenUsage(),
+                "cost_usd": 0.0,
                 "latency_ms": (time.perf_counter() - started) * 1000,
             }
         )
@@ -186,6 +188,7 @@ class Summarizer:
                 total_tokens=stats.usage.total_tokens,
             ),
             chunks=out.chunks,
+            cost_usd=cost_usd(self.settings, stats.usage, stats.requests),
             warnings=[*engine_notices(self.settings), *out.warnings],
             latency_ms=(time.perf_counter() - started) * 1000,
         )

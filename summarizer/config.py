@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     #: from the x-ratelimit-* headers of the answers)
     rpm: float | None = _setting(None, "SUMMARIZER_RPM", gt=0, allow_inf_nan=False)
     tpm: int | None = _setting(None, "SUMMARIZER_TPM", gt=0)
+    #: a TOML price file over the shipped one (summarizer/data/prices.toml)
+    prices: str | None = _setting(None, "SUMMARIZER_PRICES")
+    #: batch: stop sending new articles once they cost this many US dollars
+    cost_budget: float | None = _setting(None, "SUMMARIZER_COST_BUDGET", gt=0, allow_inf_nan=False)
     #: long articles are chunked; inputs.MAX_BYTES bounds files
     max_input_chars: int = _setting(1_000_000, "SUMMARIZER_MAX_INPUT_CHARS", ge=1)
     #: articles estimated above this many tokens are split into chunks this size
@@ -212,6 +216,7 @@ _HINTS = {
     "cache_size_limit": "bytes or e.g. 512MB",
     "rpm": "requests per minute, e.g. 500",
     "tpm": "tokens per minute, e.g. 200000",
+    "cost_budget": "US dollars, e.g. 5",
 }
 
 
@@ -302,7 +307,7 @@ def _check(s: Settings, explicit_overlap: bool) -> Settings:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name == "cache_dir" and isinstance(value, os.PathLike):
+    if name in ("cache_dir", "prices") and isinstance(value, os.PathLike):
         return os.fspath(value)
     if name == "base_url" and isinstance(value, str):
         return check_base_url(value)

@@ -31,6 +31,11 @@ class RunMeta(BaseModel):
     attempts: int = Field(default=1, description="Model answers used (1 + validation re-asks).")
     requests: int = Field(default=0, description="HTTP requests sent, transport retries included.")
     usage: TokenUsage = Field(default_factory=TokenUsage, description="Summed over all attempts.")
+    cost_usd: float | None = Field(
+        default=None,
+        description="What this call cost in US dollars (summarizer/data/prices.toml or "
+        "--prices); null when the model has no known price, 0 when nothing was sent.",
+    )
     latency_ms: float = Field(default=0.0, description="Wall time of this call.")
     cache_hit: bool = Field(default=False, description="Served from the local cache.")
     chunks: int = Field(default=1, description="Pieces a long article was split into.")

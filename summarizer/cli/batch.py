@@ -28,9 +28,17 @@ import typer
 from summarizer.batch.inputs import BatchItem, check_inputs, expand_inputs, printable, unique_ids
 from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
 from summarizer.cli.app import app, reported, setup_logging, stdout
-from summarizer.cli.options import RpmOpt, TpmOpt, Verbose, run_flags, settings_from_flags
+from summarizer.cli.options import (
+    CostBudgetOpt,
+    PricesOpt,
+    RpmOpt,
+    TpmOpt,
+    Verbose,
+    run_flags,
+    settings_from_flags,
+)
 from summarizer.engines.llm.limits import LimitTotals
-from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, ConfigError
+from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, BudgetExceeded, ConfigError
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -45,6 +53,8 @@ class Tally:
     skipped: int = 0
     started: float = 0.0
     limits_before: LimitTotals = field(default_factory=LimitTotals)
+    cost: float = 0.0  # US dollars of the articles with a known price
+    unpriced: int = 0  # articles whose model has no known price
 
     @property
     def limits(self) -> LimitTotals:
@@ -59,6 +69,18 @@ class Tally:
 
     def add(self, outcome: BatchOutcome) -> None:
         setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        if outcome.result is not None:
+            spent = outcome.result.meta.cost_usd
+            if spent is None:
+                self.unpriced += 1
+            else:
+                self.cost += spent
+
+    def cost_text(self) -> str:
+        if self.unpriced and not self.cost:
+            return ""
+        text = f"; cost ${self.cost:.4f}"
+        return text + (f" ({self.unpriced} with no known price)" if self.unpriced else "")
 
     def line(self, interrupted: bool = False) -> str:
         elapsed = time.perf_counter() - self.started
@@ -69,6 +91,7 @@ class Tally:
             f"{self.ok + self.cached} ok ({self.cached} cached), {self.failed} failed"
         )
         text += f", {self.skipped} skipped (already in the output)" if self.skipped else ""
+        text += self.cost_text()
         limits = self.limits
         return text + (f"; {limits.describe()}" if limits.waits or limits.rate_limited else "")
 
@@ -174,6 +197,37 @@ class RichReporter:
         self.progress.stop()
 
 
+class CostBudget:
+    """``--cost-budget``: no new article is sent once the batch has cost that much."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.limit = settings.cost_budget
+        self.reached = False
+        self.held_back = 0
+        if self.limit is not None and settings.resolved_engine == "llm":
+            from summarizer.pricing import price_of
+
+            if price_of(settings) is None:
+                raise ConfigError(
+                    f"--cost-budget needs a price for model {settings.model!r} at "
+                    f"{settings.endpoint_host}: add it to a file given with --prices"
+                )
+
+    def until_spent(self, items: Iterator[BatchItem], tally: Tally) -> Iterator[BatchItem]:
+        for item in items:
+            if self.limit is not None and tally.cost >= self.limit:
+                self.reached = True
+                self.held_back = 1 + sum(1 for _ in items)
+                return
+            yield item
+
+    def message(self, tally: Tally) -> str:
+        return (
+            f"cost budget reached: ${tally.cost:.4f} spent of --cost-budget ${self.limit:g}; "
+            f"{self.held_back} article(s) not sent (run again with --resume to go on)"
+        )
+
+
 def _pending(
     inputs: list[str], skip: set[str], tally: Tally | None, notes: list[str] | None = None
 ) -> Iterator[BatchItem]:
@@ -232,11 +286,12 @@ def run_command(
     use_rich = err.isatty() if progress is None else progress
     summarizer = Summarizer(settings)
     interrupted = False
+    budget = CostBudget(settings)
 
     async def main(writer: JsonlWriter, reporter: Reporter) -> None:
         # engines' threads (the extractive one) must not hold back the exit at Ctrl-C
         asyncio.get_running_loop().set_default_executor(DaemonThreads())
-        items = _pending(inputs, skip, tally, notes)
+        items = budget.until_spent(_pending(inputs, skip, tally, notes), tally)
         async with summarizer:  # its HTTP client lives on this event loop
             async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
                 writer.write(outcome)
@@ -258,10 +313,14 @@ def run_command(
         except KeyboardInterrupt:
             interrupted = True
         _flush(notes, reporter)  # found after the last outcome, or with nothing to run
+    if budget.reached:
+        err.write(f"summarizer: error: {budget.message(tally)}\n")
     err.write(tally.line(interrupted) + "\n")
     err.flush()
     if interrupted:
         return EXIT_INTERRUPTED
+    if budget.reached:
+        return BudgetExceeded.exit_code
     return EXIT_SOME_FAILED if tally.failed else 0
 
 
@@ -301,6 +360,8 @@ def batch(
     # -- throughput (issue 13) --
     rpm: RpmOpt = None,
     tpm: TpmOpt = None,
+    prices: PricesOpt = None,
+    cost_budget: CostBudgetOpt = None,
     *,
     run: dict[str, Any],
 ) -> None:
@@ -310,7 +371,9 @@ def batch(
     """
     setup_logging(verbose)
     with reported():
-        settings = settings_from_flags(run, concurrency=concurrency, rpm=rpm, tpm=tpm)
+        settings = settings_from_flags(
+            run, concurrency=concurrency, rpm=rpm, tpm=tpm, prices=prices, cost_budget=cost_budget
+        )
         if (resume or retry_failed) and output is None:
             raise ConfigError("--resume needs --output FILE: it skips the ids already in that file")
         code = run_command(

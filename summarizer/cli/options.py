@@ -177,3 +177,18 @@ TpmOpt = Annotated[
         "request). [env: SUMMARIZER_TPM]",
     ),
 ]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prices",
+        help="TOML price file over the shipped one (see README). [env: SUMMARIZER_PRICES]",
+    ),
+]
+CostBudgetOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cost-budget",
+        help="Stop sending new articles once the batch has cost this many US dollars; "
+        "in-flight ones finish; exit 9. [env: SUMMARIZER_COST_BUDGET]",
+    ),
+]

@@ -24,15 +24,25 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cached_tokens: int = 0  # of the prompt tokens, those the provider served from its cache
 
     def add(self, raw: Any) -> None:
         """Add a usage object or mapping (``prompt_tokens``, ...) from an answer."""
         if raw is None:
             return
         for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            value = raw.get(name) if isinstance(raw, dict) else getattr(raw, name, 0)
+            value = _field(raw, name)
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                 setattr(self, name, getattr(self, name) + value)
+        cached = _field(_field(raw, "prompt_tokens_details"), "cached_tokens")
+        if isinstance(cached, int) and not isinstance(cached, bool) and cached > 0:
+            self.cached_tokens += cached
+
+
+def _field(raw: Any, name: str) -> Any:
+    if raw is None:
+        return None
+    return raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
 
 
 @dataclass

@@ -32,6 +32,7 @@ METRICS: dict[str, str] = {
     "mean_attempts": "attempts / article",
     "mean_total_tokens": "tokens / article",
     "mean_latency_ms": "latency ms / article",
+    "total_cost_usd": "cost USD (run)",
 }
 _COUNTS = ("mean_attempts", "mean_total_tokens", "mean_latency_ms")
 
@@ -100,6 +101,8 @@ def check_thresholds(metrics: dict[str, float | None], limits: dict[str, float])
 def fmt(value: float | None, metric: str = "") -> str:
     if value is None:
         return "n/a"
+    if metric == "total_cost_usd":
+        return f"{value:.4f}"
     if metric in _COUNTS:
         return f"{value:,.0f}" if metric != "mean_attempts" else f"{value:.2f}"
     return f"{value:.3f}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer import __version__
+from summarizer.engines.base import Usage
 from summarizer.errors import (
     AuthenticationError,
     ConfigError,
@@ -27,6 +28,7 @@ from summarizer.errors import (
 from summarizer.evals.dataset import GoldItem, load_gold_set
 from summarizer.evals.replay import ModelProxy, ProxyMode, RecordingMissing
 from summarizer.evals.scoring import ArticleScore, aggregate, score_article
+from summarizer.pricing import cost_usd
 
 META_FILE = "meta.json"
 #: Settings that shape the request body: a replay must use the recorded values.
@@ -192,13 +194,19 @@ class _LLMRun:
             )
         seen = self.proxy.exchanges[start:]
         answers = [e.answer for e in seen if e.status == 200]
-        cost = {
+        usage = Usage(
+            *(sum(e.usage.get(k, 0) for e in seen) for k in ("prompt_tokens", "completion_tokens"))
+        )
+        usage.total_tokens = sum(e.usage.get("total_tokens", 0) for e in seen)
+        cost: dict[str, Any] = {
             "attempts": len(answers),
             "requests": len(seen),
             "raw_answer": answers[-1] if answers else None,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+            "cost_usd": cost_usd(self.settings, usage, len(seen)),
         }
-        for k in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            cost[k] = sum(e.usage.get(k, 0) for e in seen)
         return summary, error, cost
 
 
@@ -289,7 +297,7 @@ def _extractive(item: GoldItem) -> tuple[Any, str | None, dict[str, Any]]:
     return result.summary, None, {
         "attempts": result.meta.attempts, "requests": result.meta.requests,
         "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
+        "total_tokens": usage.total_tokens, "cost_usd": result.meta.cost_usd,
     }  # fmt: skip
 
 

@@ -96,6 +96,7 @@ class ArticleScore:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cost_usd: float | None = None  # None: the model has no known price
     latency_ms: float = 0.0
     actors: PRF = field(default_factory=lambda: PRF(0, 0, 0))
     stances: StanceCounts = field(default_factory=StanceCounts)
@@ -116,6 +117,7 @@ class ArticleScore:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
+            "cost_usd": self.cost_usd,
             "latency_ms": round(self.latency_ms, 1),
             "actor_precision": _precision(self.actors),
             "actor_recall": self.actors.recall,
@@ -174,6 +176,12 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _total_cost(scores: list[ArticleScore]) -> float | None:
+    """US dollars of the whole run; None if any article's price is unknown."""
+    costs = [s.cost_usd for s in scores]
+    return None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+
+
 def aggregate(scores: list[ArticleScore]) -> dict[str, float | None]:
     """Set-level metrics: rates are micro-averaged (summed counts), costs are means."""
     actors = sum((s.actors for s in scores), PRF(0, 0, 0))
@@ -199,4 +207,5 @@ def aggregate(scores: list[ArticleScore]) -> dict[str, float | None]:
         "mean_attempts": _mean([float(s.attempts) for s in scores]),
         "mean_total_tokens": _mean([float(s.total_tokens) for s in scores]),
         "mean_latency_ms": _mean([s.latency_ms for s in scores]),
+        "total_cost_usd": _total_cost(scores),
     }
