@@ -93,6 +93,10 @@ class Summarizer:
         article, title = self._prepare(text, title)
         return cache_key(self._material(article, title))
 
+    def prepare(self, text: str, title: str | None = None) -> tuple[str, str | None]:
+        """The article and title as the engine sees them (checked, normalized)."""
+        return self._prepare(text, title)
+
     def scrub(self, text: str) -> str:
         """``text`` with this summarizer's API key blanked out (for error messages)."""
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else None

@@ -30,10 +30,15 @@ from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
 from summarizer.cli.app import app, reported, setup_logging, stdout
 from summarizer.cli.options import (
     CostBudgetOpt,
+    NoReaskOpt,
+    PollIntervalOpt,
     PricesOpt,
+    ProviderBatchOpt,
+    ReadResponsesOpt,
     RpmOpt,
     TpmOpt,
     Verbose,
+    WriteRequestsOpt,
     run_flags,
     settings_from_flags,
 )
@@ -41,6 +46,7 @@ from summarizer.engines.llm.limits import LimitTotals
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, BudgetExceeded, ConfigError
 
 if TYPE_CHECKING:
+    from summarizer.cli.batch_provider import ProviderOptions
     from summarizer.config import Settings
 
 
@@ -263,6 +269,7 @@ def run_command(
     ordered: bool = False,
     progress: bool | None = None,
     err: TextIO | None = None,
+    provider: ProviderOptions | None = None,
 ) -> int:
     """Run a batch; return the exit code (see the module docstring)."""
     from summarizer.api import Summarizer
@@ -292,12 +299,21 @@ def run_command(
         # engines' threads (the extractive one) must not hold back the exit at Ctrl-C
         asyncio.get_running_loop().set_default_executor(DaemonThreads())
         items = budget.until_spent(_pending(inputs, skip, tally, notes), tally)
+
+        def emit(outcome: BatchOutcome) -> None:
+            writer.write(outcome)
+            tally.add(outcome)
+            _flush(notes, reporter)
+            reporter.update(outcome, tally)
+
         async with summarizer:  # its HTTP client lives on this event loop
+            if provider is not None:
+                from summarizer.cli.batch_provider import run_provider
+
+                await run_provider(summarizer, items, output, provider, emit, reporter)
+                return
             async for outcome in run_batch(summarizer, items, settings.concurrency, ordered):
-                writer.write(outcome)
-                tally.add(outcome)
-                _flush(notes, reporter)
-                reporter.update(outcome, tally)
+                emit(outcome)
 
     with ExitStack() as stack:
         if output is None:
@@ -362,6 +378,11 @@ def batch(
     tpm: TpmOpt = None,
     prices: PricesOpt = None,
     cost_budget: CostBudgetOpt = None,
+    provider_batch: ProviderBatchOpt = False,
+    no_reask: NoReaskOpt = False,
+    write_requests: WriteRequestsOpt = None,
+    read_responses: ReadResponsesOpt = None,
+    poll_interval: PollIntervalOpt = 30.0,
     *,
     run: dict[str, Any],
 ) -> None:
@@ -376,8 +397,35 @@ def batch(
         )
         if (resume or retry_failed) and output is None:
             raise ConfigError("--resume needs --output FILE: it skips the ids already in that file")
+        provider = _provider_options(
+            provider_batch, no_reask, write_requests, read_responses, poll_interval
+        )
         code = run_command(
             settings, inputs, output, resume=resume, retry_failed=retry_failed,
-            ordered=ordered, progress=progress,
+            ordered=ordered, progress=progress, provider=provider,
         )  # fmt: skip
     raise typer.Exit(code)
+
+
+def _provider_options(
+    provider_batch: bool,
+    no_reask: bool,
+    write_requests: Path | None,
+    read_responses: Path | None,
+    poll_interval: float,
+) -> ProviderOptions | None:
+    """The ``--provider-batch`` flags, or None for a synchronous batch."""
+    from summarizer.cli.batch_provider import ProviderOptions
+
+    used = no_reask or write_requests is not None or read_responses is not None
+    if not provider_batch:
+        if used:
+            raise ConfigError(
+                "--no-reask, --write-requests and --read-responses go with --provider-batch"
+            )
+        return None
+    if write_requests is not None and read_responses is not None:
+        raise ConfigError("--write-requests and --read-responses cannot be combined")
+    if poll_interval <= 0:
+        raise ConfigError(f"--poll-interval must be positive, got {poll_interval:g}")
+    return ProviderOptions(not no_reask, write_requests, read_responses, poll_interval)

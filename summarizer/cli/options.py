@@ -192,3 +192,38 @@ CostBudgetOpt = Annotated[
         "in-flight ones finish; exit 9. [env: SUMMARIZER_COST_BUDGET]",
     ),
 ]
+ProviderBatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--provider-batch",
+        help="Send the articles through the provider's Batch API (OpenAI, Azure: 50% cheaper, "
+        "answers within 24 h); rerunning resumes the saved batch.",
+    ),
+]
+NoReaskOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-reask",
+        help="--provider-batch: write an answer that fails validation as a failed line "
+        "instead of re-asking synchronously.",
+    ),
+]
+WriteRequestsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-requests",
+        help="--provider-batch: write the batch input JSONL here and send nothing "
+        "(e.g. for vLLM's run_batch).",
+    ),
+]
+ReadResponsesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--read-responses",
+        help="--provider-batch: validate a finished batch output JSONL instead of sending.",
+    ),
+]
+PollIntervalOpt = Annotated[
+    float,
+    typer.Option("--poll-interval", help="--provider-batch: seconds between status checks."),
+]

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from summarizer.testing.fake_batches import FakeBatches
+
 
 @dataclass
 class Reply:
@@ -193,6 +195,7 @@ class FakeOpenAI:
         self.default = default  # answers chat requests when the queue is empty
         self.limiter = _Limiter(rate_limit) if rate_limit is not None else None
         self.rate_limited = 0  # requests answered 429 by the rate limit
+        self.batch_api = FakeBatches(self)  # /v1/files and /v1/batches
         self._lock = threading.Lock()
         self._stop = threading.Event()
         fake = self
@@ -207,11 +210,20 @@ class FakeOpenAI:
                 pass
 
             def do_GET(self) -> None:
+                if fake.batch_api.handles(self.path):
+                    with fake._lock:
+                        self._send(Reply(*fake.batch_api.get(self.path)))
+                    return
                 self._send(Reply(200, {"object": "list", "data": [{"id": "fake-model"}]}))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if fake.batch_api.handles(self.path):
+                    ctype = self.headers.get("Content-Type") or ""
+                    with fake._lock:
+                        self._send(Reply(*fake.batch_api.post(self.path, ctype, raw)))
+                    return
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:

@@ -15,6 +15,7 @@ imported on first use: importing them takes ~1 s.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import weakref
@@ -46,7 +47,7 @@ M = TypeVar("M", bound=BaseModel)
 NO_KEY = "sk-no-key-required"  # local servers accept any key; the SDK insists on one
 
 
-def _mode(name: str) -> Any:
+def instructor_mode(name: str) -> Any:
     import instructor
 
     return {
@@ -96,6 +97,20 @@ def response_models_hash() -> str:
     for schema in (schema_dict(), Overview.model_json_schema()):
         h.update(json.dumps(schema, sort_keys=True).encode())
     return h.hexdigest()[:16]
+
+
+@functools.cache
+def prepared_model(response_model: type[M]) -> type[M]:
+    """``response_model`` as instructor wraps it for a call, built once per model.
+
+    Given a plain model, instructor builds a new wrapper class on every call (pydantic
+    ``create_model``), and its tool-schema cache, keyed by that class, never hits; given
+    the wrapper, it uses it as it is. Same validators, same schema, same tool name.
+    """
+    import instructor
+
+    wrapped: type[M] = instructor.response_schema(response_model)
+    return wrapped
 
 
 @dataclass
@@ -248,7 +263,7 @@ class LLMEngine:
             transport = self._transport or ModelTransport()
             http = httpx2.AsyncClient(transport=transport, timeout=self.settings.timeout)
             raw = openai.AsyncOpenAI(**client_options(self.settings), http_client=http)
-            wrapped = instructor.from_openai(raw, mode=_mode(self.settings.mode))
+            wrapped = instructor.from_openai(raw, mode=instructor_mode(self.settings.mode))
             wrapped.on("completion:response", _on_response)
             wrapped.on("parse:error", _on_parse_error(self.settings.max_retries))
             client = self._clients[loop] = _Client(raw, wrapped)
@@ -268,7 +283,7 @@ class LLMEngine:
         with call_scope(state), grounded_in(article):
             try:
                 result: M = await client.instructor.chat.completions.create(
-                    response_model=response_model,
+                    response_model=prepared_model(response_model),
                     max_retries=self.settings.max_retries,
                     **request_options(self.settings, messages),
                 )
