@@ -283,6 +283,11 @@ def run_command(
         stdout()  # closed (`>&-`): refuse before anything runs, instead of losing the lines
     if settings.cache and settings.resolved_engine == "llm":
         check_size_limit(settings.cache_size_limit)  # else every article would fail alone
+    if provider is not None and settings.cost_budget is not None:
+        raise ConfigError(
+            "--cost-budget does not combine with --provider-batch: a provider "
+            "batch is sent as a whole"
+        )
     skip: set[str] = set()
     if output is not None and (resume or retry_failed):
         skip = done_ids(output, retry_failed=retry_failed)
