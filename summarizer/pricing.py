@@ -10,7 +10,7 @@ shape replaces or adds entries. A model with no entry has no known price: its co
 from __future__ import annotations
 
 import math
-import sys
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     from summarizer.config import Settings
     from summarizer.engines.base import Usage
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 PER_TOKENS = 1_000_000
 SHIPPED = Path(__file__).parent / "data" / "prices.toml"

@@ -72,7 +72,7 @@ def test_cost_counts_cached_tokens_and_the_batch_discount() -> None:
 def test_meta_cost_usd(fake: FakeOpenAI, prices: Path, seed_text: str, good_answer: Answer) -> None:
     fake.push(completion(good_answer, prompt_tokens=1000, completion_tokens=500))
     fake.push(completion(good_answer, prompt_tokens=1000, completion_tokens=500))
-    common = dict(base_url=fake.url, api_key=SENTINEL_KEY, model="fake-model")
+    common: dict[str, Any] = dict(base_url=fake.url, api_key=SENTINEL_KEY, model="fake-model")
     with Summarizer(**common, prices=str(prices)) as s:
         first = s.summarize(seed_text)
         hit = s.summarize(seed_text)

@@ -187,7 +187,9 @@ def test_fake_server_rate_limit_mode(seed_text: str, good_answer: Answer) -> Non
     """The fake's bucket answers 429 with Retry-After; a known limit is never sent into."""
     limit = RateLimit(rpm=6, burst=1)  # one request per 10 s
     with FakeOpenAI(rate_limit=limit, default=Reply(200, completion(good_answer))) as fake:
-        common = dict(base_url=fake.url, model="fake-model", cache=False, deadline=0.5)
+        common: dict[str, Any] = dict(
+            base_url=fake.url, model="fake-model", cache=False, deadline=0.5
+        )
         with Summarizer(resolve_settings(api_key=SENTINEL_KEY, **common)) as s:
             s.summarize(seed_text)  # learns: 6 per minute, none left
             with pytest.raises(ProviderError, match=r"waiting 10\.0s for the rate limit"):
