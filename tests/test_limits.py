@@ -100,9 +100,11 @@ def test_a_429_pauses_every_worker(fake: FakeOpenAI, seed_text: str, good_answer
         await second.asummarize(seed_text + "\n\nAnother.")
         await vt_first.sleep(seconds)
 
-    vt_second.offset = 0.0
-    first = _summarizer(fake.url, vt_first)
-    first.engine._transport.sleep = sleep_and_start_another  # type: ignore[attr-defined]
+    settings = resolve_settings(
+        base_url=fake.url, api_key=SENTINEL_KEY, model="fake-model", cache=False
+    )
+    transport = ModelTransport(sleep=sleep_and_start_another, clock=vt_first.clock)
+    first = Summarizer(settings, engine_impl=LLMEngine(settings, transport=transport))
 
     async def main() -> None:
         async with first, second:
