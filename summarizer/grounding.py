@@ -6,16 +6,44 @@ PDF often spells ``ü`` as ``u`` + U+0308 (NFD) where the model writes U+00FC (N
 Those differences are not fabrication, so matching normalizes them away; everything
 else must match exactly, accents included (``cafe`` is not found in ``café``).
 Offsets are reported in the *original* article, so a quote can be highlighted.
+
+:func:`ground_quote` goes one step further and says how a quote matched:
+
+* ``exact``: as :func:`find_span` (the folding above, case and words as written);
+* ``elided``: the quote contains ``...``, ``…`` or ``[...]`` and its fragments occur,
+  word for word and in order, inside one paragraph; the passage is the article's text
+  from the first fragment to the last;
+* ``aligned``: the quote differs from one passage only by case, punctuation and at most
+  :func:`edit_limit` edits of :data:`FUNCTION_WORDS`: the articles ``a an the`` (added,
+  dropped or swapped for each other), the auxiliaries ``have has had`` and
+  ``do does did`` (added, dropped or swapped within their group) and ``am is are was
+  were be been being`` (swapped within their group only: dropping one turns "was
+  attacked" into "attacked"), and the prepositions ``of in on at to for`` (added or
+  dropped). Every other word (negations, numbers, names, modal verbs, "by", "from"...)
+  must be the article's, in the article's order: "could confirm" never aligns with
+  "could not confirm".
+
+Names (:func:`contains_name`) match on word boundaries: a word character is a letter,
+mark or digit, except in scripts written without spaces (Chinese, Japanese kana, Thai,
+Lao, Khmer, Myanmar), where every character stands alone; a Hangul name may be followed
+by a particle (``정부는`` names ``정부``).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from array import array
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate
+from typing import Literal
+
+import regex
+from rapidfuzz import fuzz
 
 # Typographic variants folded before matching: quote marks, apostrophes, dashes.
 _CHAR_MAP = {
@@ -216,12 +244,339 @@ def find_span(article: str, quote: str) -> tuple[int, int] | None:
     return norm.span(pos, pos + len(q))
 
 
-def contains_name(article: str, name: str) -> bool:
-    """Whether ``name`` occurs in the article, ignoring case and typography."""
-    n = _clean_quote(name, fold_case=True)
-    if not n:
+MatchKind = Literal["exact", "elided", "aligned"]
+
+#: A quote needs at least this many words (each character of a script written without
+#: spaces counts as one): a letter or a punctuation mark in quote marks is no evidence.
+MIN_QUOTE_WORDS = 3
+
+ARTICLES = frozenset({"a", "an", "the"})
+BE_FORMS = frozenset({"am", "is", "are", "was", "were", "be", "been", "being"})
+HAVE_FORMS = frozenset({"have", "has", "had"})
+DO_FORMS = frozenset({"do", "does", "did"})
+PREPOSITIONS = frozenset({"of", "in", "on", "at", "to", "for"})
+#: The closed list of words an ``aligned`` quote may differ in (English only).
+FUNCTION_WORDS = ARTICLES | BE_FORMS | HAVE_FORMS | DO_FORMS | PREPOSITIONS
+_SWAPPABLE = (ARTICLES, BE_FORMS, HAVE_FORMS, DO_FORMS)  # a swap within a group: one edit
+_DROPPABLE = ARTICLES | HAVE_FORMS | DO_FORMS | PREPOSITIONS  # added or dropped: one edit
+#: At most this many function-word edits, however long the quote.
+MAX_ALIGN_EDITS = 3
+#: Placements of one quote looked at (to pick the one nearest its actor).
+MAX_PLACEMENTS = 32
+
+# Scripts written without spaces between words: each character is a word of its own.
+_SPACELESS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+_WORD = regex.compile(
+    rf"[[{_SPACELESS}]--\p{{M}}]\p{{M}}*"
+    rf"|[[\p{{L}}\p{{N}}]--[{_SPACELESS}]][[\p{{L}}\p{{M}}\p{{N}}]--[{_SPACELESS}]]*",
+    regex.V1,
+)
+_JOINS = regex.compile(rf"[[\p{{L}}\p{{M}}\p{{N}}]--[{_SPACELESS}]]", regex.V1)
+_HANGUL = regex.compile(r"\p{Hangul}")
+_ELLIPSIS = re.compile(r"\[\s*\.\s*\.\s*\.\s*\]|\(\s*\.\s*\.\s*\.\s*\)|\.\s?\.\s?\.")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (letters, marks and digits; one per character of a script
+    written without spaces), as written."""
+    return _WORD.findall(text)
+
+
+def has_min_words(quote: str) -> bool:
+    """Whether ``quote``, without its own quote marks, has :data:`MIN_QUOTE_WORDS` words."""
+    return len(words(_clean_quote(quote))) >= MIN_QUOTE_WORDS
+
+
+@lru_cache(maxsize=4096)
+def _joins(ch: str) -> bool:
+    """Whether ``ch`` continues a word: a letter, mark or digit of a spaced script."""
+    return _JOINS.match(ch) is not None
+
+
+def _name_at(text: str, pos: int, end: int) -> bool:
+    """Whether ``text[pos:end]`` is a whole name: no word goes on before or after it (a
+    Hangul name may take a particle after it)."""
+    if pos > 0 and _joins(text[pos]) and _joins(text[pos - 1]):
         return False
-    return normalized(article, fold_case=True).find(n) >= 0
+    last = text[end - 1]
+    if end < len(text) and _joins(last) and _joins(text[end]):
+        return _HANGUL.match(last) is not None
+    return True
+
+
+def _name_hits(norm: NormalizedText, name: str) -> Iterator[int]:
+    """Start offsets (in ``norm.text``) of ``name`` as a whole name."""
+    pos = norm.text.find(name)
+    while pos >= 0:
+        end = pos + len(name)
+        if pos not in norm.joined and end not in norm.joined and _name_at(norm.text, pos, end):
+            yield pos
+        pos = norm.text.find(name, pos + 1)
+
+
+def _clean_name(name: str) -> str:
+    n = _clean_quote(name, fold_case=True)
+    return n if words(n) else ""  # punctuation alone names nobody
+
+
+def contains_name(article: str, name: str) -> bool:
+    """Whether ``name`` occurs in the article as a whole name (on word boundaries),
+    ignoring case and typography."""
+    n = _clean_name(name)
+    return bool(n) and next(_name_hits(normalized(article, fold_case=True), n), None) is not None
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """How one quote stands in the article: its match kind and every placement found
+    (at most :data:`MAX_PLACEMENTS`, in article order, original offsets)."""
+
+    quote: str
+    match: MatchKind
+    placements: tuple[tuple[int, int], ...]
+
+    def nearest(self, mentions: Sequence[tuple[int, int]]) -> tuple[int, int]:
+        """The placement nearest one of ``mentions`` (sorted spans of the actor's names),
+        else the first; of placements equally near, the first."""
+        if len(self.placements) == 1 or not mentions:
+            return self.placements[0]
+        starts = [m[0] for m in mentions]
+        reach = list(accumulate((m[1] for m in mentions), max))  # furthest end so far
+
+        def distance(span: tuple[int, int]) -> int:
+            i = bisect_left(starts, span[0])  # mentions[:i] start before the span
+            after = max(0, starts[i] - span[1]) if i < len(starts) else sys.maxsize
+            before = max(0, span[0] - reach[i - 1]) if i else sys.maxsize
+            return min(before, after)
+
+        return min(self.placements, key=distance)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The words of an article (case-folded), each findable as a run in a joined string."""
+
+    norm: NormalizedText  # the case-folded article
+    words: list[str]
+    starts: Sequence[int]  # offsets in norm.text
+    ends: Sequence[int]
+    joined: str  # " w0 w1 ... "
+    offsets: Sequence[int]  # where each word starts in ``joined``
+    content: Sequence[int]  # indices of words that are not FUNCTION_WORDS
+    content_joined: str
+    content_offsets: Sequence[int]
+    breaks: Sequence[int]  # paragraph breaks (original offsets)
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Original offsets from the start of word ``first`` to the end of word ``last``."""
+        return self.norm.span(self.starts[first], self.ends[last])
+
+    def paragraph_end(self, word: int) -> int:
+        """The first word index past the paragraph that word ``word`` is in."""
+        at = self.norm.index[self.starts[word]]
+        i = bisect_right(self.breaks, at)
+        if i == len(self.breaks):
+            return len(self.words)
+        brk = self.breaks[i]
+        lo, hi = word, len(self.words)
+        while lo < hi:  # the first word starting after the break
+            mid = (lo + hi) // 2
+            if self.norm.index[self.starts[mid]] < brk:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+def _joined(items: Sequence[str]) -> tuple[str, array[int]]:
+    offsets, pos = array("q"), 1
+    for item in items:
+        offsets.append(pos)
+        pos += len(item) + 1
+    return " " + " ".join(items) + " ", offsets
+
+
+@lru_cache(maxsize=8)
+def _article_words(article: str) -> _Words:
+    norm = normalized(article, fold_case=True)
+    starts, ends, found = array("q"), array("q"), []
+    for m in _WORD.finditer(norm.text):
+        starts.append(m.start())
+        ends.append(m.end())
+        found.append(m.group())
+    joined, offsets = _joined(found)
+    content = array("q", (i for i, w in enumerate(found) if w not in FUNCTION_WORDS))
+    content_joined, content_offsets = _joined([found[i] for i in content])
+    blank = [m.start() for m in re.finditer(r"\n[ \t\r\f\v]*\n", article)]
+    breaks = blank or [m.start() for m in re.finditer("\n", article)]
+    return _Words(
+        norm, found, starts, ends, joined, offsets, content, content_joined, content_offsets,
+        breaks,
+    )  # fmt: skip
+
+
+def _runs(joined: str, offsets: Sequence[int], run: Sequence[str], lo: int = 0,
+          hi: int | None = None) -> Iterator[int]:  # fmt: skip
+    """Indices where the word sequence ``run`` starts in ``joined[lo:hi]``."""
+    needle = " " + " ".join(run) + " "
+    stop = len(joined) if hi is None else hi
+    pos = joined.find(needle, lo, stop)
+    while pos >= 0:
+        yield bisect_left(offsets, pos + 1)
+        pos = joined.find(needle, pos + len(needle) - 1, stop)
+
+
+def _exact(article: str, quote: str) -> tuple[tuple[int, int], ...]:
+    norm = normalized(article)
+    out: list[tuple[int, int]] = []
+    pos = norm.find(quote)
+    while pos >= 0 and len(out) < MAX_PLACEMENTS:
+        out.append(norm.span(pos, pos + len(quote)))
+        pos = norm.text.find(quote, pos + 1)
+        while pos >= 0 and (pos in norm.joined or pos + len(quote) in norm.joined):
+            pos = norm.text.find(quote, pos + 1)
+    return tuple(out)
+
+
+def _elided(aw: _Words, quote: str) -> tuple[tuple[int, int], ...]:
+    """Placements of a quote with ellipses: fragments in order within one paragraph."""
+    pieces = _ELLIPSIS.split(quote)
+    fragments = [f for f in (words(p) for p in pieces) if f]
+    if len(pieces) < 2 or not fragments:
+        return ()
+    out: list[tuple[int, int]] = []
+    for first in _runs(aw.joined, aw.offsets, fragments[0]):
+        if len(out) >= MAX_PLACEMENTS:
+            break
+        stop = aw.paragraph_end(first)
+        if first + len(fragments[0]) > stop:
+            continue
+        at, last = first + len(fragments[0]), first + len(fragments[0]) - 1
+        for fragment in fragments[1:]:
+            hi = aw.offsets[stop] if stop < len(aw.words) else len(aw.joined)
+            lo = aw.offsets[at] - 1 if at < len(aw.words) else hi
+            found = next(_runs(aw.joined, aw.offsets, fragment, lo, hi), None)
+            if found is None:
+                break
+            at, last = found + len(fragment), found + len(fragment) - 1
+        else:
+            out.append(aw.span(first, last))
+    return tuple(out)
+
+
+def _edit_cost(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    return 1 if any(a in g and b in g for g in _SWAPPABLE) else MAX_ALIGN_EDITS + 1
+
+
+def _drop_cost(word: str) -> int:
+    return 1 if word in _DROPPABLE else MAX_ALIGN_EDITS + 1
+
+
+def function_word_edits(quote: Sequence[str], passage: Sequence[str]) -> int:
+    """Edits (adding, dropping or swapping function words, as the module docstring says)
+    that turn ``quote``'s words into ``passage``'s; anything else costs more than
+    :data:`MAX_ALIGN_EDITS`."""
+    row = [0]
+    for w in passage:
+        row.append(row[-1] + _drop_cost(w))
+    for q in quote:
+        prev, row = row, [row[0] + _drop_cost(q)]
+        for j, w in enumerate(passage):
+            row.append(min(prev[j] + _edit_cost(q, w), prev[j + 1] + _drop_cost(q),
+                           row[j] + _drop_cost(w)))  # fmt: skip
+    return row[-1]
+
+
+def edit_limit(quote_words: int) -> int:
+    """Function-word edits allowed in a quote of ``quote_words`` words: one, and one more
+    per 8 words, at most :data:`MAX_ALIGN_EDITS`."""
+    return min(MAX_ALIGN_EDITS, 1 + quote_words // 8)
+
+
+def _edge(aw: _Words, quote: Sequence[str], word: int, step: int) -> tuple[int, int]:
+    """(edits, words taken) aligning the quote's leading (``step=-1``) or trailing function
+    words with those next to article word ``word``; ties take more of the article."""
+    run: list[str] = []
+    i = word + step
+    while 0 <= i < len(aw.words) and aw.words[i] in FUNCTION_WORDS and len(run) < len(quote) + 3:
+        run.append(aw.words[i])
+        i += step
+    best = (function_word_edits(quote, []), 0)
+    for n in range(1, len(run) + 1):
+        taken = run[:n][::-1] if step < 0 else run[:n]
+        cost = function_word_edits(quote, taken)
+        if cost <= best[0]:
+            best = (cost, n)
+    return best
+
+
+def _aligned(aw: _Words, quote: list[str]) -> tuple[tuple[int, int], ...]:
+    """Placements of a quote that differs only by case, punctuation and function words."""
+    at = [i for i, w in enumerate(quote) if w not in FUNCTION_WORDS]
+    if not at:
+        return ()
+    limit = edit_limit(len(quote))
+    content = [quote[i] for i in at]
+    out: list[tuple[int, int]] = []
+    for k in _runs(aw.content_joined, aw.content_offsets, content):
+        if len(out) >= MAX_PLACEMENTS:
+            break
+        idx = aw.content[k : k + len(content)]
+        cost = sum(
+            function_word_edits(quote[at[j] + 1 : at[j + 1]], aw.words[idx[j] + 1 : idx[j + 1]])
+            for j in range(len(at) - 1)
+        )
+        lead, back = _edge(aw, quote[: at[0]], idx[0], -1)
+        trail, ahead = _edge(aw, quote[at[-1] + 1 :], idx[-1], 1)
+        if cost + lead + trail <= limit:
+            out.append(aw.span(idx[0] - back, idx[-1] + ahead))
+    return tuple(out)
+
+
+def ground_quote(article: str, quote: str) -> Grounding | None:
+    """How ``quote`` matches the article (``exact``, ``elided`` or ``aligned``, in that
+    order of preference), or None if it aligns nowhere. Offsets are original ones."""
+    q = _clean_quote(quote)
+    if not q:
+        return None
+    found = _exact(article, q)
+    if found:
+        return Grounding(quote, "exact", found)
+    folded = _clean_quote(quote, fold_case=True)
+    aw = _article_words(article)
+    found = _elided(aw, folded)
+    if found:
+        return Grounding(quote, "elided", found)
+    found = _aligned(aw, words(folded))
+    if found:
+        return Grounding(quote, "aligned", found)
+    return None
+
+
+#: How much of a quote :func:`closest_passage` compares (a longer one costs more, and
+#: its start tells where it came from).
+_CLOSEST_CHARS = 400
+
+
+def closest_passage(article: str, quote: str, min_score: float = 50.0) -> str | None:
+    """The article passage most like ``quote`` (rapidfuzz's best partial alignment on the
+    folded texts, widened to whole words), or None if nothing scores ``min_score``."""
+    q = _ELLIPSIS.sub(" ", _clean_quote(quote, fold_case=True))[:_CLOSEST_CHARS].strip()
+    norm = normalized(article, fold_case=True)
+    if not q or not norm.text:
+        return None
+    hit = fuzz.partial_ratio_alignment(q, norm.text, score_cutoff=min_score)
+    if hit is None:
+        return None
+    text, start, end = norm.text, hit.dest_start, hit.dest_end
+    while start > 0 and _joins(text[start - 1]) and _joins(text[start]):
+        start -= 1
+    while end < len(text) and _joins(text[end - 1]) and _joins(text[end]):
+        end += 1
+    begin, stop = norm.span(start, end)
+    return article[begin:stop].strip() or None
 
 
 def canonical_text(text: str) -> str:
@@ -231,36 +586,19 @@ def canonical_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
-def _word_edge(text: str, pos: int) -> bool:
-    """Whether ``pos`` in ``text`` is not inside a word (letters or digits both sides)."""
-    return pos <= 0 or pos >= len(text) or not (text[pos - 1].isalnum() and text[pos].isalnum())
-
-
 def find_mentions(article: str, names: Sequence[str]) -> list[tuple[int, int]]:
-    """Offsets (original coordinates) of every whole-word occurrence of any of ``names``.
+    """Offsets (original coordinates) of every whole-name occurrence of any of ``names``.
 
-    Matching folds case and typography like :func:`contains_name`; a name only matches
-    where it does not continue a word ("Korea" is not found in "Korean"). Where names
-    overlap ("Kim" inside "Kim Jong Un") the longer one wins, so the spans never
-    overlap and come sorted. One ``str.find`` scan of the article per name.
+    Matching folds case and typography and uses the word boundaries of
+    :func:`contains_name` ("Korea" is not found in "Korean"). Where names overlap ("Kim"
+    inside "Kim Jong Un") the longer one wins, so the spans never overlap and come
+    sorted. One ``str.find`` scan of the article per name.
     """
     norm = normalized(article, fold_case=True)
-    text = norm.text
     hits: list[tuple[int, int]] = []
-    for needle in dict.fromkeys(_clean_quote(n, fold_case=True) for n in names):
-        if not needle:
-            continue
-        pos = text.find(needle)
-        while pos >= 0:
-            end = pos + len(needle)
-            if (
-                _word_edge(text, pos)
-                and _word_edge(text, end)
-                and pos not in norm.joined
-                and end not in norm.joined
-            ):
-                hits.append((pos, end))
-            pos = text.find(needle, pos + 1)
+    for needle in dict.fromkeys(_clean_name(n) for n in names):
+        if needle:
+            hits.extend((pos, pos + len(needle)) for pos in _name_hits(norm, needle))
     hits.sort(key=lambda h: (h[0], -h[1]))
     spans: list[tuple[int, int]] = []
     reach = 0

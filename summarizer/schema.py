@@ -27,7 +27,17 @@ from pydantic import (
     model_validator,
 )
 
-from summarizer.grounding import contains_name, find_mentions, find_span
+from summarizer.grounding import (
+    MIN_QUOTE_WORDS,
+    Grounding,
+    MatchKind,
+    closest_passage,
+    contains_name,
+    find_mentions,
+    find_span,
+    ground_quote,
+    has_min_words,
+)
 from summarizer.sentences import is_one_sentence
 
 ActorType = Literal["person", "organization", "country", "group"]
@@ -97,6 +107,12 @@ class EvidenceSpan(_Model):
     quote: str = Field(description="The quote as the model gave it.")
     start: int = Field(description="Offset of the first character in the article.")
     end: int = Field(description="Offset one past the last character in the article.")
+    match: MatchKind = Field(
+        description="How the quote matched: exact (quote marks, dashes, whitespace and "
+        "Unicode forms folded), elided (fragments around '...' in order in one paragraph; "
+        "the evidence is the whole passage) or aligned (differs only by case, punctuation "
+        "and a few function words). The evidence is always the article's own text."
+    )
 
 
 class Mention(_Model):
@@ -177,6 +193,16 @@ class Actor(_Model):
         return list(self._mentions)
 
 
+def _not_in_article(article: str, quote: str, actor: object) -> str:
+    closest = closest_passage(article, quote)
+    hint = f" The closest passage in the article is {closest[:400]!r}." if closest else ""
+    return (
+        f"evidence quote {quote!r} for actor {actor!r} is not in the article.{hint} Copy the "
+        "passage character-for-character from the article text (a shorter exact passage is "
+        "fine), or remove this stance."
+    )
+
+
 class Stance(_Model):
     """One actor's position toward one target, backed by verbatim quotes."""
 
@@ -198,6 +224,30 @@ class Stance(_Model):
         "this stance. Copy, do not paraphrase, translate or shorten words inside a passage.",
     )
     _spans: list[EvidenceSpan] = PrivateAttr(default_factory=list)
+    _groundings: list[Grounding] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_quotes(cls, data: Any, info: ValidationInfo) -> Any:
+        """A stance read back with its spans (a cache hit, a saved result), validated with
+        an explicit ``context``, is grounded again from the model's own quotes, so quotes
+        and match kinds survive the trip. (Never a model's answer: the LLM engine grounds
+        through :func:`grounded_in`, and the model only writes ``evidence``.)"""
+        ctx = info.context
+        if not (isinstance(ctx, dict) and isinstance(ctx.get("article"), str)):
+            return data
+        if not isinstance(data, dict):
+            return data
+        spans, evidence = data.get("evidence_spans"), data.get("evidence")
+        if not (isinstance(spans, list) and isinstance(evidence, list) and spans):
+            return data
+        quotes = [s.get("quote") if isinstance(s, dict) else None for s in spans]
+        if len(quotes) != len(evidence) or not all(isinstance(q, str) for q in quotes):
+            return data
+        for stored in evidence:  # the stored evidence is the article's text: still there?
+            if not isinstance(stored, str) or find_span(ctx["article"], stored) is None:
+                raise ValueError(_not_in_article(ctx["article"], str(stored), data.get("actor")))
+        return {**data, "evidence": quotes}
 
     @field_validator("target")
     @classmethod
@@ -208,8 +258,12 @@ class Stance(_Model):
     @classmethod
     def _nonempty_quotes(cls, v: list[str]) -> list[str]:
         quotes = [q.strip() for q in v]
-        if any(len(q) < 3 for q in quotes):
-            raise ValueError("evidence quotes must be non-empty passages copied from the article")
+        for quote in quotes:
+            if not has_min_words(quote):
+                raise ValueError(
+                    f"evidence quote {quote!r} is too short: copy a passage of at least "
+                    f"{MIN_QUOTE_WORDS} words from the article"
+                )
         return quotes
 
     @model_validator(mode="after")
@@ -217,18 +271,28 @@ class Stance(_Model):
         article = _article(info)
         if article is None:
             return self
-        spans: list[EvidenceSpan] = []
+        found: list[Grounding] = []
         for quote in self.evidence:
-            found = find_span(article, quote)
-            if found is None:
-                raise ValueError(
-                    f"evidence quote {quote!r} for actor {self.actor!r} is not in the article. "
-                    "Copy the passage character-for-character from the article text (a shorter "
-                    "exact passage is fine), or remove this stance."
-                )
-            spans.append(EvidenceSpan(quote=quote, start=found[0], end=found[1]))
-        self._spans = spans
+            grounding = ground_quote(article, quote)
+            if grounding is None:
+                raise ValueError(_not_in_article(article, quote, self.actor))
+            found.append(grounding)
+        self._groundings = found
+        self._place(article, [self.actor])
         return self
+
+    def _place(self, article: str, names: list[str]) -> None:
+        """Spans (a repeated passage: the occurrence nearest a mention of ``names``) and
+        evidence as the article's own text."""
+        mentions: list[tuple[int, int]] = []
+        if any(len(g.placements) > 1 for g in self._groundings):
+            mentions = find_mentions(article, names)
+        spans = []
+        for g in self._groundings:
+            start, end = g.nearest(mentions)
+            spans.append(EvidenceSpan(quote=g.quote, start=start, end=end, match=g.match))
+        self._spans = spans
+        self.evidence = [article[span.start : span.end] for span in spans]
 
     @computed_field(  # type: ignore[prop-decorator]
         description="Offsets of each evidence quote in the article, added by the library."
@@ -323,7 +387,7 @@ class ArticleSummary(_Model):
         return points
 
     @model_validator(mode="after")
-    def _consistent(self) -> ArticleSummary:
+    def _consistent(self, info: ValidationInfo) -> ArticleSummary:
         lookup: dict[str, str] = {}
         for actor in self.actors:
             if lookup.get(actor.name.casefold()) == actor.name:
@@ -337,6 +401,8 @@ class ArticleSummary(_Model):
                     )
                 lookup[label.casefold()] = actor.name
         names = [a.name for a in self.actors]
+        labels = {a.name: [a.name, *a.aliases] for a in self.actors}
+        article = _article(info)
         for stance in self.stances:
             canonical = lookup.get(stance.actor.strip().casefold())
             if canonical is None:
@@ -345,6 +411,8 @@ class ArticleSummary(_Model):
                     f"{names} or add the actor to `actors` first."
                 )
             stance.actor = canonical
+            if article is not None:  # nearest any of the actor's names, aliases too
+                stance._place(article, labels[canonical])
         for question in self.open_questions:
             fixed: list[str] = []
             for name in question.related_actors:

@@ -18,7 +18,7 @@ from summarizer.engines.llm import chunked as chunking
 from summarizer.engines.llm.chunked import split_chunks
 from summarizer.engines.llm.merge import merge_actors, merge_questions
 from summarizer.errors import ContextLengthError, ProviderError
-from summarizer.grounding import find_span, normalize
+from summarizer.grounding import contains_name, find_span, normalize
 from summarizer.schema import ArticleSummary
 from summarizer.testing import FunctionModel, ModelRequest
 from summarizer.testing.fake_openai import FakeOpenAI, Reply, error_body
@@ -77,11 +77,10 @@ def _catalog(good: dict[str, Any], sections: int) -> tuple[list[dict[str, Any]],
 def chunk_answer(chunk: str, good: dict[str, Any], sections: int) -> dict[str, Any]:
     """What a faithful model returns for one chunk: only what the chunk contains."""
     actors, stances = _catalog(good, sections)
-    low = chunk.casefold()
     names: dict[str, str] = {}  # full name -> name used in this chunk
     out_actors = []
-    for a in actors:
-        present = [n for n in [a["name"], *a["aliases"]] if n.casefold() in low]
+    for a in actors:  # whole names only: "Russia" is not named by "Russian"
+        present = [n for n in [a["name"], *a["aliases"]] if contains_name(chunk, n)]
         if present:
             names[a["name"]] = present[0]
             out_actors.append({**a, "name": present[0], "aliases": present[1:]})
