@@ -39,7 +39,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import Literal
 
 import regex
@@ -388,22 +389,23 @@ class _Words:
         return lo
 
 
-def _joined(items: Sequence[str]) -> tuple[str, array[int]]:
-    offsets, pos = array("q"), 1
-    for item in items:
-        offsets.append(pos)
-        pos += len(item) + 1
+def _joined(items: list[str]) -> tuple[str, array[int]]:
+    """``" w0 w1 ... "`` and where each word starts in it (built in C-speed passes)."""
+    offsets = array("q", accumulate(map(add, map(len, items), repeat(1)), initial=1))
+    offsets.pop()  # word i starts after the words before it and i + 1 spaces
     return " " + " ".join(items) + " ", offsets
+
+
+_WORD_SPLIT = regex.compile(f"({_WORD.pattern})", regex.V1)
 
 
 @lru_cache(maxsize=8)
 def _article_words(article: str) -> _Words:
     norm = normalized(article, fold_case=True)
-    starts, ends, found = array("q"), array("q"), []
-    for m in _WORD.finditer(norm.text):
-        starts.append(m.start())
-        ends.append(m.end())
-        found.append(m.group())
+    pieces = _WORD_SPLIT.split(norm.text)  # gap, word, gap, word, ..., gap
+    bounds = array("q", accumulate(map(len, pieces), initial=0))
+    found = pieces[1::2]
+    starts, ends = bounds[1:-1:2], bounds[2:-1:2]
     joined, offsets = _joined(found)
     content = array("q", (i for i, w in enumerate(found) if w not in FUNCTION_WORDS))
     content_joined, content_offsets = _joined([found[i] for i in content])
