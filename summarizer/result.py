@@ -79,8 +79,9 @@ def to_markdown(result: SummaryResult, title: str | None = None) -> str:
     if s.stances:
         for st in s.stances:
             out.append(f"- **{st.actor}** — *{st.position}* — {st.target}")
-            for span in st.evidence_spans or []:
-                out.append(f"  > “{_quote(span.quote)}” (chars {span.start}–{span.end})")
+            for text, span in zip(st.evidence, st.evidence_spans or [], strict=False):
+                how = "" if span.match == "exact" else f", {span.match}"
+                out.append(f"  > “{_quote(text)}” (chars {span.start}–{span.end}{how})")
             if not st.evidence_spans:
                 out += [f"  > “{_quote(q)}”" for q in st.evidence]
     else:

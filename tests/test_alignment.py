@@ -27,7 +27,7 @@ from summarizer.grounding import (
     ground_quote,
     name_mentions,
 )
-from summarizer.result import to_json
+from summarizer.result import to_json, to_markdown
 from summarizer.schema import ArticleSummary
 from summarizer.testing.fake_openai import FakeOpenAI, completion
 from tests.conftest import SENTINEL_KEY
@@ -100,6 +100,9 @@ def test_near_verbatim_answer_succeeds_in_one_request(
     data = json.loads(to_json(result))
     assert data["stances"][2]["evidence_spans"][0]["match"] == "elided"
     assert data["stances"][2]["evidence"] == [ARTICLE_TEXT[2]]
+    report = to_markdown(result)  # the report quotes the article, and says how it matched
+    span = result.summary.stances[1].evidence_spans[0]
+    assert f"> “{ARTICLE_TEXT[1]}” (chars {span.start}–{span.end}, aligned)" in report
 
 
 def test_negation_flipped_quote_is_reasked_once(
