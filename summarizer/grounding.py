@@ -563,8 +563,12 @@ _CLOSEST_CHARS = 400
 
 
 def closest_passage(article: str, quote: str, min_score: float = 50.0) -> str | None:
-    """The article passage most like ``quote`` (rapidfuzz's best partial alignment on the
-    folded texts, widened to whole words), or None if nothing scores ``min_score``."""
+    """The article passage most like ``quote``, or None if nothing scores ``min_score``.
+
+    rapidfuzz's best partial alignment on the folded texts finds a window as long as the
+    quote; the passage is then the run of whole words around it (reaching up to a
+    quarter of the quote's length further on each side, as the article may say more)
+    that scores best against the quote."""
     q = _ELLIPSIS.sub(" ", _clean_quote(quote, fold_case=True))[:_CLOSEST_CHARS].strip()
     norm = normalized(article, fold_case=True)
     if not q or not norm.text:
@@ -572,13 +576,21 @@ def closest_passage(article: str, quote: str, min_score: float = 50.0) -> str | 
     hit = fuzz.partial_ratio_alignment(q, norm.text, score_cutoff=min_score)
     if hit is None:
         return None
-    text, start, end = norm.text, hit.dest_start, hit.dest_end
-    while start > 0 and _joins(text[start - 1]) and _joins(text[start]):
-        start -= 1
-    while end < len(text) and _joins(text[end - 1]) and _joins(text[end]):
-        end += 1
-    begin, stop = norm.span(start, end)
-    return article[begin:stop].strip() or None
+    reach = len(q) // 4 + 1
+    lo, hi = max(0, hit.dest_start - reach), min(len(norm.text), hit.dest_end + reach)
+    found = [m.span() for m in _WORD.finditer(norm.text, lo, hi)]
+    if lo > 0 and found and found[0][0] == lo and _joins(norm.text[lo - 1]):
+        found = found[1:]  # cut inside a word
+    if hi < len(norm.text) and found and found[-1][1] == hi and _joins(norm.text[hi]):
+        found = found[:-1]
+    starts = [s for s, _ in found if s <= hit.dest_start + reach]
+    ends = [e for _, e in found if e >= hit.dest_end - reach]
+    pairs = [(s, e) for s in starts for e in ends if e > s]
+    if not pairs:
+        return None
+    best = max(pairs, key=lambda se: fuzz.ratio(q, norm.text[se[0] : se[1]]))
+    begin, stop = norm.span(*best)
+    return article[begin:stop]
 
 
 def canonical_text(text: str) -> str:

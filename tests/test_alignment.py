@@ -225,6 +225,10 @@ def test_function_word_edit_costs() -> None:
 def test_closest_passage_names_the_negated_original(seed_text: str) -> None:
     quote = RUTTE.replace("could not confirm", "could confirm")
     assert closest_passage(seed_text, quote) == RUTTE
+    # the article says more than the quote: the passage grows to the words that fit best
+    shorter = "North Korea has deployed 1,500 special forces troops to Russia"
+    longer = "North Korea has already deployed 1,500 special forces troops to Russia"
+    assert closest_passage(seed_text, shorter) == longer
     assert closest_passage(seed_text, "zzzz qqqq xxxx") is None
 
 
