@@ -23,9 +23,9 @@ from summarizer.grounding import (
     closest_passage,
     contains_name,
     edit_limit,
+    find_mentions,
     function_word_edits,
     ground_quote,
-    name_mentions,
 )
 from summarizer.result import to_json, to_markdown
 from summarizer.schema import ArticleSummary
@@ -289,7 +289,7 @@ def test_repeated_passage_uses_the_actors_aliases() -> None:
 def test_repeated_passage_without_a_mention_takes_the_first() -> None:
     found = ground_quote(REPEAT, "the plan will not work")
     assert found is not None and len(found.placements) == 2
-    assert found.nearest(name_mentions(REPEAT, ["Delta Inc"])) == found.placements[0]
+    assert found.nearest(find_mentions(REPEAT, ["Delta Inc"])) == found.placements[0]
     assert found.nearest([]) == found.placements[0]
     g = Grounding("q", "exact", ((10, 20), (100, 110)))
     assert g.nearest([(95, 98)]) == (100, 110) and g.nearest([(21, 25)]) == (10, 20)
