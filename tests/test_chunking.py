@@ -131,8 +131,9 @@ def check_grounded(result: Any, article: str) -> None:
     summary: ArticleSummary = result.summary
     for stance in summary.stances:
         assert len(stance.evidence_spans) == len(stance.evidence)
-        for span in stance.evidence_spans:
-            assert normalize(article[span.start : span.end]).text == normalize(span.quote).text
+        for span, evidence in zip(stance.evidence_spans, stance.evidence, strict=True):
+            # the evidence is the article's own text; the model's string is span.quote
+            assert normalize(article[span.start : span.end]).text == normalize(evidence).text
 
 
 def test_split_chunks_are_slices_under_budget_with_overlap(seed_text: str) -> None:
@@ -401,3 +402,33 @@ def test_estimate_is_conservative_for_english(seed_text: str) -> None:
 @pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-3.5-turbo"])
 def test_count_tokens_runs(model: str) -> None:
     assert count_tokens("hello world", model) >= 2
+
+
+def test_match_kinds_survive_the_merge_of_a_long_article(
+    seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """Chunk stances keep the model's own quote and its match kind in the whole result."""
+    exact = "This is a huge threat of further escalation of Russian aggression against Ukraine"
+    loose = "This is huge threat of further escalation of Russian aggression against Ukraine"
+    assert exact in seed_text
+
+    def answer_for(request: ModelRequest) -> dict[str, Any]:
+        if request.response_model == "Overview":
+            return OVERVIEW
+        data = chunk_answer(request.article, good_answer, 6)
+        for stance in data["stances"]:
+            stance["evidence"] = [loose if q == exact else q for q in stance["evidence"]]
+        return data
+
+    article = long_article(seed_text, sections=6)
+    model = FunctionModel(
+        answer_for,
+        resolve_settings(engine="llm", base_url="http://x.invalid/v1", chunk_tokens=1000,
+                         chunk_overlap=100),
+    )  # fmt: skip
+    result = Summarizer(engine_impl=model, cache=False).summarize(article)
+    assert result.meta.chunks >= 3
+    spans = [sp for st in result.summary.stances for sp in st.evidence_spans if sp.quote == loose]
+    assert spans and all(sp.match == "aligned" for sp in spans)
+    assert all(article[sp.start : sp.end] == exact for sp in spans)
+    check_grounded(result, article)

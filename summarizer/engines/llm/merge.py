@@ -124,15 +124,32 @@ def merge_stances(
                 ),
                 None,
             )  # fmt: skip
+            spans = _spans_of(stance)
             if same is None:
-                merged.append({**stance, "actor": actor, "evidence": list(stance["evidence"])})
+                fresh = {**stance, "actor": actor, "evidence": list(stance["evidence"])}
+                fresh.pop("evidence_spans", None)
+                if spans is not None:
+                    fresh["evidence_spans"] = list(spans)
+                merged.append(fresh)
                 continue
             have = {_key(q) for q in same["evidence"]}
-            for quote in stance["evidence"]:
+            for i, quote in enumerate(stance["evidence"]):
                 if _key(quote) not in have and len(same["evidence"]) < MAX_EVIDENCE:
                     have.add(_key(quote))
                     same["evidence"].append(quote)
+                    if spans is not None and "evidence_spans" in same:
+                        same["evidence_spans"].append(spans[i])
+                    else:
+                        same.pop("evidence_spans", None)  # no longer parallel: drop them
     return merged[:MAX_STANCES]
+
+
+def _spans_of(stance: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A stance's evidence spans when there is one per quote (else None)."""
+    spans = stance.get("evidence_spans")
+    if isinstance(spans, list) and len(spans) == len(stance["evidence"]):
+        return spans
+    return None
 
 
 def _similar(a: str, b: str) -> bool:
@@ -159,10 +176,9 @@ def merge_questions(
 
 def merge_parts(parts: list[ArticleSummary]) -> dict[str, Any]:
     """Actors, stances and open questions of all parts, deduplicated (no overview fields)."""
-    dumped = [
-        p.model_dump(mode="json", exclude={"stances": {"__all__": {"evidence_spans"}}})
-        for p in parts
-    ]
+    # evidence_spans travel with the stances: the whole article's validation grounds the
+    # model's own quotes again from them (their match kinds survive the merge)
+    dumped = [p.model_dump(mode="json") for p in parts]
     actors, canonical = merge_actors([d["actors"] for d in dumped])
     return {
         "actors": actors,
