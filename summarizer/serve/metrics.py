@@ -80,7 +80,7 @@ class ProviderRateLimits(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg.__class__ is str and record.msg.startswith("transport retry"):
             args = record.args if isinstance(record.args, tuple) else ()
-            if any(a == "HTTP 429" for a in args):
+            if any(str(a).startswith("HTTP 429") for a in args):
                 self.counter.inc()
 
 
@@ -108,6 +108,8 @@ class RequestMetrics:
             await self.app(scope, receive, observed)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
+            if str(scope.get("path", "")).startswith("/v1/") and not route.startswith("/v1/"):
+                route = "/v1" + route  # routes of the included /v1 router carry no prefix
             method = str(scope.get("method", ""))
             self.metrics.requests.labels(route, method, str(status)).inc()
             self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
