@@ -79,7 +79,7 @@ def test_llm_summary_and_options(
 
 def test_html_input(ex: TestClient, seed_text: str) -> None:
     paragraphs = "".join(f"<p>{p}</p>" for p in seed_text.split("\n\n"))
-    html = f"<html><head><title>Troops</title></head><body><article>{paragraphs}</article></body></html>"
+    html = f"<html><head><title>T</title></head><body><article>{paragraphs}</article></body></html>"
     r = ex.post("/v1/summaries", json={"html": html})
     assert r.status_code == 200, r.text
     assert "North Korea" in r.json()["summary"]
@@ -126,7 +126,9 @@ def test_keys_file_and_env(tmp_path: Path) -> None:
 
     f = tmp_path / "keys"
     f.write_text("# ops\nfile-key-0123456789abcdef\n\n", encoding="utf-8")
-    keys = load_keys({"SUMMARIZER_SERVER_KEYS": f"{SERVER_KEY}, ", "SUMMARIZER_SERVER_KEYS_FILE": str(f)})
+    keys = load_keys(
+        {"SUMMARIZER_SERVER_KEYS": f"{SERVER_KEY}, ", "SUMMARIZER_SERVER_KEYS_FILE": str(f)}
+    )
     assert [k.get_secret_value() for k in keys] == [SERVER_KEY, "file-key-0123456789abcdef"]
     assert matches("file-key-0123456789abcdef", keys) and not matches("file-key", keys)
     assert SERVER_KEY not in repr(keys)
@@ -195,7 +197,7 @@ def test_without_the_extra_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
         (b'{"text": "a b c d e f g", "options": {"engine": "llm"}}', 422, "no model endpoint"),
         (b'{"text": "a b c d e f g", "options": {"temperature": 9}}', 422, "temperature"),
         (b'{"text": "\\ud800 a b c d e f"}', 422, "Unicode"),
-        (b'[1, 2]', 422, "object"),
+        (b"[1, 2]", 422, "object"),
     ],
 )
 def test_bad_input_is_a_problem(ex: TestClient, body: bytes, status: int, needle: str) -> None:
@@ -255,7 +257,9 @@ def test_overload_is_503_with_retry_after(
         pool = c.app.state.server.pool  # type: ignore[attr-defined]
         first: list[int] = []
         worker = threading.Thread(
-            target=lambda: first.append(c.post("/v1/summaries", json={"text": seed_text}).status_code)
+            target=lambda: first.append(
+                c.post("/v1/summaries", json={"text": seed_text}).status_code
+            )
         )
         worker.start()
         _wait(lambda: pool.inflight == 1)
@@ -263,8 +267,9 @@ def test_overload_is_503_with_retry_after(
         assert r.status_code == 503 and r.headers["retry-after"] == "1"
         worker.join()
         assert first == [200]
-        assert 'summarizer_http_requests_total{method="POST",route="/v1/summaries",status="503"} 1.0' in (
-            c.get("/metrics").text
+        assert (
+            'summarizer_http_requests_total{method="POST",route="/v1/summaries",status="503"} 1.0'
+            in (c.get("/metrics").text)
         )
 
 
@@ -275,9 +280,8 @@ def test_rate_limit_per_key_is_429(tmp_path: Path, seed_text: str) -> None:
         tmp_path, keys=(SERVER_KEY, other), clock=lambda: now[0], rate_limit=2, flags=EXTRACTIVE
     ) as c:
         body = {"text": seed_text}
-        assert [c.post("/v1/summaries", json=body, headers=auth()).status_code for _ in range(2)] == [
-            200, 200,
-        ]  # fmt: skip
+        codes = [c.post("/v1/summaries", json=body, headers=auth()).status_code for _ in range(2)]
+        assert codes == [200, 200]
         r = c.post("/v1/summaries", json=body, headers=auth())
         assert r.status_code == 429 and r.headers["retry-after"] == "30"
         assert c.post("/v1/summaries", json=body, headers=auth(other)).status_code == 200
@@ -299,7 +303,9 @@ def test_model_calls_share_one_pool(
             return Reply(200, completion(good_answer), delay=0.2)
 
         route(llm_env, reply)
-        job = c.post("/v1/jobs", json={"items": [{"id": str(i), "text": seed_text} for i in range(4)]})
+        job = c.post(
+            "/v1/jobs", json={"items": [{"id": str(i), "text": seed_text} for i in range(4)]}
+        )
         threads = [
             threading.Thread(target=lambda: c.post("/v1/summaries", json={"text": seed_text}))
             for _ in range(3)
@@ -314,7 +320,11 @@ def test_model_calls_share_one_pool(
 
 # -- jobs --------------------------------------------------------------------------------
 def test_job_lines_are_what_batch_writes(ex: TestClient, tmp_path: Path, seed_text: str) -> None:
-    items = [{"id": "a", "text": seed_text}, {"id": "b", "text": "too short"}, {"id": "a", "text": seed_text, "title": "T"}]
+    items = [
+        {"id": "a", "text": seed_text},
+        {"id": "b", "text": "too short"},
+        {"id": "a", "text": seed_text, "title": "T"},
+    ]
     listing = tmp_path / "list.jsonl"
     listing.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -343,27 +353,45 @@ def test_job_lines_are_what_batch_writes(ex: TestClient, tmp_path: Path, seed_te
 
 
 def test_job_as_ndjson(ex: TestClient, seed_text: str) -> None:
-    body = "\ufeff" + json.dumps({"id": 1, "text": seed_text}) + "\n\n" + json.dumps({"id": "x", "text": seed_text}) + "\n"
+    body = (
+        "\ufeff"
+        + json.dumps({"id": 1, "text": seed_text})
+        + "\n\n"
+        + json.dumps({"id": "x", "text": seed_text})
+        + "\n"
+    )
     r = ex.post("/v1/jobs", content=body.encode(), headers={"content-type": "application/x-ndjson"})
     assert r.status_code == 202, r.text
     done = _finished(ex, r.headers["location"])
     assert done["counts"]["done"] == 2
-    bad = ex.post("/v1/jobs", content=b'{"id": "x", "text": 1}\n', headers={"content-type": "application/x-ndjson"})
+    bad = ex.post(
+        "/v1/jobs",
+        content=b'{"id": "x", "text": 1}\n',
+        headers={"content-type": "application/x-ndjson"},
+    )
     assert bad.status_code == 422 and bad.json()["detail"].startswith("line 1.text")
 
 
-@pytest.mark.parametrize("item", [{"id": "p", "path": "/etc/passwd"}, {"id": "p", "text": "x", "path": "a.txt"}])
+@pytest.mark.parametrize(
+    "item", [{"id": "p", "path": "/etc/passwd"}, {"id": "p", "text": "x", "path": "a.txt"}]
+)
 def test_job_item_with_a_path_is_refused(ex: TestClient, item: dict[str, Any]) -> None:
     r = ex.post("/v1/jobs", json={"items": [item]})
     assert r.status_code == 422 and "never reads its own files" in r.json()["detail"]
-    nd = ex.post("/v1/jobs", content=json.dumps(item).encode(), headers={"content-type": "application/x-ndjson"})
+    nd = ex.post(
+        "/v1/jobs",
+        content=json.dumps(item).encode(),
+        headers={"content-type": "application/x-ndjson"},
+    )
     assert nd.status_code == 422 and "never reads its own files" in nd.json()["detail"]
 
 
 def test_job_refusals(ex: TestClient, tmp_path: Path, seed_text: str) -> None:
     assert ex.post("/v1/jobs", json={"items": []}).status_code == 422
     assert ex.post("/v1/jobs", json={"items": [{"text": seed_text}]}).status_code == 422  # no id
-    r = ex.post("/v1/jobs", json={"items": [{"id": "a", "text": seed_text}], "options": {"engine": "llm"}})
+    r = ex.post(
+        "/v1/jobs", json={"items": [{"id": "a", "text": seed_text}], "options": {"engine": "llm"}}
+    )
     assert r.status_code == 422 and r.json()["error"] == "ConfigError"
     assert ex.get("/v1/jobs/nope").status_code == 404
     assert ex.get("/v1/jobs/nope/results").status_code == 404
@@ -409,7 +437,9 @@ def test_url_items_in_jobs_are_checked(ex: TestClient) -> None:
 
 
 # -- metrics -----------------------------------------------------------------------------
-def test_metrics(llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]) -> None:
+def test_metrics(
+    llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
     llm_env.push(completion(good_answer, prompt_tokens=111, completion_tokens=22))
     llm_env.push(Reply(429, error_body("slow down"), headers={"Retry-After": "0"}))
     llm_env.push(completion(good_answer, prompt_tokens=1, completion_tokens=1))
@@ -417,12 +447,20 @@ def test_metrics(llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answe
     with client(tmp_path) as c:
         c.post("/v1/summaries", json={"text": seed_text})
         c.post("/v1/summaries", json={"text": seed_text})
-        c.post("/v1/summaries", json={"text": seed_text + " And more.", "options": {"cache": False}})
+        c.post(
+            "/v1/summaries", json={"text": seed_text + " And more.", "options": {"cache": False}}
+        )
         c.get("/v1/jobs/none")
         text = c.get("/metrics").text
-    assert 'summarizer_http_requests_total{method="POST",route="/v1/summaries",status="200"} 3.0' in text
+    assert (
+        'summarizer_http_requests_total{method="POST",route="/v1/summaries",status="200"} 3.0'
+        in text
+    )
     assert 'route="/v1/jobs/{job_id}",status="404"' in text
-    assert 'summarizer_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/summaries"}' in text
+    assert (
+        'summarizer_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/summaries"}'
+        in text
+    )
     assert 'summarizer_model_tokens_total{kind="prompt"} 112.0' in text
     assert "summarizer_cache_hits_total 1.0" in text
     assert "summarizer_provider_rate_limited_total 1.0" in text
@@ -435,7 +473,9 @@ def test_secrets_never_leave(
 ) -> None:
     echo = f"Incorrect API key provided: {SENTINEL_KEY}"
     llm_env.push(Reply(401, error_body(echo, code="invalid_api_key")))
-    llm_env.push(Reply(500, error_body(f"boom {SENTINEL_KEY}")), *[Reply(500, error_body(echo))] * 6)
+    llm_env.push(
+        Reply(500, error_body(f"boom {SENTINEL_KEY}")), *[Reply(500, error_body(echo))] * 6
+    )
     llm_env.push(completion(good_answer))
     records: list[str] = []
     handler = logging.Handler(logging.DEBUG)
@@ -446,10 +486,21 @@ def test_secrets_never_leave(
     logging.getLogger("summarizer").setLevel(logging.DEBUG)
     bodies: list[str] = []
     try:
-        with client(tmp_path, keys=(SERVER_KEY,), flags={"transport_retries": 1, "retry_max_wait": 0}) as c:
+        with client(
+            tmp_path, keys=(SERVER_KEY,), flags={"transport_retries": 1, "retry_max_wait": 0}
+        ) as c:
             h = auth()
             bodies.append(c.post("/v1/summaries", json={"text": seed_text}, headers=h).text)
-            r = c.post("/v1/jobs", json={"items": [{"id": "k", "text": seed_text}, {"id": "j", "text": seed_text, "title": "x"}]}, headers=h)
+            r = c.post(
+                "/v1/jobs",
+                json={
+                    "items": [
+                        {"id": "k", "text": seed_text},
+                        {"id": "j", "text": seed_text, "title": "x"},
+                    ]
+                },
+                headers=h,
+            )
             bodies.append(r.text)
             _finished(c, r.headers["location"], h)
             bodies.append(c.get(r.headers["location"] + "/results", headers=h).text)

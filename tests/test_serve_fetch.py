@@ -23,7 +23,8 @@ class Site:
 
     def __init__(self, article: str) -> None:
         paragraphs = "".join(f"<p>{p}</p>" for p in article.split("\n\n"))
-        page = f"<html><head><title>Troops</title></head><body><article>{paragraphs}</article></body></html>"
+        body = f"<body><article>{paragraphs}</article></body>"
+        page = f"<html><head><title>Troops</title></head>{body}</html>"
         site = self
         self.hosts: list[str] = []
 
@@ -134,7 +135,7 @@ def test_timeout() -> None:
     listener.listen(1)  # accepts the connection, never answers
     try:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
-        with pytest.raises(InputError, match="within 0.3s"):
+        with pytest.raises(InputError, match=r"within 0\.3s"):
             fetch_article(url, FetchPolicy(allow_private=True, timeout=0.3))
     finally:
         listener.close()
@@ -182,7 +183,9 @@ def test_batch_url_items(site: Site, tmp_path: Path) -> None:
     args = ["batch", str(listing), site.url("/hop"), "--engine", "extractive"]
     refused = runner.invoke(cli_app, args)
     assert refused.exit_code == 13
-    assert all("loopback" in json.loads(line)["error"]["message"] for line in refused.stdout.splitlines())
+    assert all(
+        "loopback" in json.loads(line)["error"]["message"] for line in refused.stdout.splitlines()
+    )
     ok = runner.invoke(cli_app, [*args, "--allow-private-urls"])
     assert ok.exit_code == 0, ok.output
     records = [json.loads(line) for line in ok.stdout.splitlines()]

@@ -39,9 +39,7 @@ def extractive_schema(tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def llm_schema(
-    tmp_path: Path, llm_env: FakeOpenAI, good_answer: dict[str, Any]
-) -> Iterator[Any]:
+def llm_schema(tmp_path: Path, llm_env: FakeOpenAI, good_answer: dict[str, Any]) -> Iterator[Any]:
     route(llm_env, lambda body: Reply(200, completion(good_answer)))
     yield schemathesis.openapi.from_asgi("/openapi.json", _app(tmp_path, cache=False))
 

@@ -110,7 +110,10 @@ def test_damaged_entry_is_a_miss(redis_url: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_redis_runs_uncached(
-    llm_env: FakeOpenAI, seed_text: str, good_answer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    llm_env: FakeOpenAI,
+    seed_text: str,
+    good_answer: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SUMMARIZER_CACHE_URL", f"redis://127.0.0.1:{_free_port()}/0")
     llm_env.push(completion(good_answer), completion(good_answer))

@@ -58,6 +58,17 @@ class ServerState:
         logging.getLogger("summarizer").addHandler(self._log_hook)
         self._jobs.resume_orphans()
 
+    def warm_up(self) -> None:
+        """Import the engines now: a first request must not stall the loop on imports."""
+        import importlib
+
+        modules = ["summarizer.engines.extractive.engine", "summarizer.inputs", "summarizer.fetch"]
+        if self.config.settings.resolved_engine == "llm" or self.config.settings.has_endpoint:
+            modules += ["openai", "instructor", "summarizer.engines.llm.chunked"]
+            modules += ["summarizer.engines.llm.engine", "summarizer.prompts"]
+        for name in modules:
+            importlib.import_module(name)
+
     def drain_soon(self) -> None:
         """:meth:`drain` from a signal handler (thread-safe)."""
         if self._loop is not None:
