@@ -136,7 +136,7 @@ def test_keys_file_and_env(tmp_path: Path) -> None:
         load_keys({"SUMMARIZER_SERVER_KEYS": "short"})
 
 
-def test_non_loopback_without_keys_is_refused(caplog: pytest.LogCaptureFixture) -> None:
+def test_non_loopback_without_keys_is_refused() -> None:
     from summarizer.cli import serve as serve_cli
     from summarizer.serve.config import ServeOptions
 

@@ -290,13 +290,14 @@ class JobRunner:
         self.store.set_status(job, "running")
         self._notify(job)
         pending = self.store.pending(job)
-        summarizer = self.summarizers.fresh(row.options)
         items = [self._item(record) for _, record in pending]
-        async for outcome in run_batch(summarizer, items, self.concurrency):
-            buffer = io.StringIO()
-            JsonlWriter(buffer).write(outcome)
-            self.store.record(job, pending[outcome.index][0], outcome.status, buffer.getvalue())
-            self._notify(job)
+        async with self.summarizers.fresh(row.options) as summarizer:
+            async for outcome in run_batch(summarizer, items, self.concurrency):
+                buffer = io.StringIO()
+                JsonlWriter(buffer).write(outcome)
+                idx = pending[outcome.index][0]
+                self.store.record(job, idx, outcome.status, buffer.getvalue())
+                self._notify(job)
         if self.store.set_status(job, "completed"):
             log.info("job %s completed", job)
 

@@ -40,7 +40,7 @@ class PooledSummarizer(Summarizer):
 
     async def asummarize(self, text: str, *, title: str | None = None) -> SummaryResult:
         try:
-            if self.engine != "llm":
+            if self.settings.resolved_engine != "llm":
                 result = await super().asummarize(text, title=title)
             else:
                 async with self.pool.slot(bounded=self.bounded):
@@ -68,7 +68,7 @@ class Summarizers:
         return self.base.with_overrides(**overrides) if overrides else self.base
 
     def fresh(self, overrides: dict[str, Any]) -> PooledSummarizer:
-        """A new summarizer of its own (a job's: the batch runner closes it when done)."""
+        """A new summarizer of its own, for one job (``async with`` it: it closes its client)."""
         return PooledSummarizer(self.settings(overrides), self.pool, self.metrics, bounded=False)
 
     @asynccontextmanager
