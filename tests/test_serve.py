@@ -521,3 +521,25 @@ def test_secrets_never_leave(
         assert all(secret not in b for b in bodies)
         assert all(secret not in r for r in records)
         assert secret.encode() not in files
+
+
+def test_cancel_from_another_worker_stops_the_job(
+    llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """Workers share the job file: a DELETE served by another process stops the runner."""
+    from summarizer.serve.jobs import JobStore
+    from tests.routing import route
+
+    route(llm_env, lambda body: Reply(200, completion(good_answer), delay=0.2))
+    with client(tmp_path, flags={"concurrency": 1, "cache": False}) as c:
+        items = [{"id": str(i), "text": seed_text} for i in range(30)]
+        r = c.post("/v1/jobs", json={"items": items})
+        job, location = r.json()["id"], r.headers["location"]
+        _wait(lambda: c.get(location).json()["counts"]["done"] >= 2)
+        other = JobStore(tmp_path / "state" / "jobs.sqlite3")  # another process's handle
+        assert other.set_status(job, "cancelled")
+        other.close()
+        _wait(lambda: c.app.state.server.jobs.running == 0)  # type: ignore[attr-defined]
+        sent = len(llm_env.requests)
+        assert c.get(location).json()["status"] == "cancelled"
+    assert sent < 10

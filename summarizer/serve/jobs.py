@@ -148,6 +148,11 @@ class JobStore:
         found.done = found.cached + found.failed + counts.get("ok", 0)
         return found
 
+    def status(self, job: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT status FROM jobs WHERE id = ?", (job,)).fetchone()
+        return None if row is None else str(row[0])
+
     def set_status(self, job: str, status: str, *, only_active: bool = True) -> bool:
         where = " AND status IN ('queued', 'running')" if only_active else ""
         with self._tx() as db:
@@ -237,6 +242,11 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._changed: dict[str, asyncio.Event] = {}
 
+    @property
+    def running(self) -> int:
+        """Jobs this process is running now."""
+        return len(self._tasks)
+
     def start(self, job: str) -> None:
         if job not in self._tasks:
             self._tasks[job] = asyncio.create_task(self._run(job), name=f"job-{job}")
@@ -298,6 +308,8 @@ class JobRunner:
                 idx = pending[outcome.index][0]
                 self.store.record(job, idx, outcome.status, buffer.getvalue())
                 self._notify(job)
+                if self.store.status(job) not in ACTIVE:
+                    return  # cancelled, perhaps by another worker process sharing the file
         if self.store.set_status(job, "completed"):
             log.info("job %s completed", job)
 

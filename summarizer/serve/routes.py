@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
 KEEPALIVE = 15.0
+POLL = 1.0  # seconds between looks at the job file while nothing happens here
 _bearer = HTTPBearer(auto_error=False, description="One of SUMMARIZER_SERVER_KEYS")
 
 
@@ -192,6 +193,7 @@ def _event(name: str, data: dict[str, Any]) -> str:
 
 async def _events(server: ServerState, job: str) -> AsyncIterator[str]:
     last: dict[str, Any] | None = None
+    quiet = 0.0
     while True:
         changed = server.jobs.changed(job)
         row = server.jobs.store.get(job)
@@ -206,10 +208,14 @@ async def _events(server: ServerState, job: str) -> AsyncIterator[str]:
             return
         if server.draining.is_set():
             return
-        try:
-            await asyncio.wait_for(changed.wait(), KEEPALIVE)
+        try:  # woken by this process's runner; polled for another worker's progress
+            await asyncio.wait_for(changed.wait(), POLL)
+            quiet = 0.0
         except TimeoutError:
-            yield ": keep-alive\n\n"
+            quiet += POLL
+            if quiet >= KEEPALIVE:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
 
 
 @v1.delete("/jobs/{job_id}", response_model=JobStatus, summary="Cancel a job")
