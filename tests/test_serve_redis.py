@@ -91,7 +91,7 @@ def test_replicas_share_one_cache(
     assert set(entry) == set(on_disk) and entry["key"] == on_disk["key"] == key
     assert entry["v"] == on_disk["v"] and entry["summary"] == on_disk["summary"]
 
-    shared = ResultCache(tmp_path, 1, url=redis_url)
+    shared = ResultCache(tmp_path, 10**8, url=redis_url)
     stats = shared.stats()
     assert (stats["entries"], stats["hits"], stats["path"]) == (1, 1, redis_url)
     assert shared.clear() == 1 and shared.stats()["entries"] == 0
@@ -101,7 +101,7 @@ def test_replicas_share_one_cache(
 def test_damaged_entry_is_a_miss(redis_url: str, tmp_path: Path) -> None:
     import redis
 
-    cache = ResultCache(tmp_path, 1, url=redis_url)
+    cache = ResultCache(tmp_path, 10**8, url=redis_url)
     key = "ab" * 32
     redis.Redis.from_url(redis_url).set(key, b'{"v": 2, "key": "other"}')
     assert cache.get(key) is None
