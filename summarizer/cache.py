@@ -11,6 +11,9 @@ envelope is checked and the summary re-validated against the article, so a damag
 foreign entry is a miss, never an answer. A broken cache directory is a warning and an
 uncached run, never a crash. Only the LLM engine is cached: the extractive engine is
 deterministic, takes milliseconds and depends on code that no key could hash.
+
+``SUMMARIZER_CACHE_URL=redis://host:port/db`` puts the same keys and envelopes in Redis
+(:mod:`summarizer.cache_redis`) instead, so several servers and batch runs share one cache.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -39,6 +43,20 @@ SQLITE_TIMEOUT = 10.0
 #: (diskcache counts it in the volume it culls against), so a lower limit would keep
 #: nothing, silently; 1 MiB holds some dozens of results.
 MIN_SIZE_LIMIT = 1024 * 1024
+#: A shared cache (``redis://...``) used instead of the cache directory.
+CACHE_URL_VAR = "SUMMARIZER_CACHE_URL"
+
+
+def redact_url(url: str) -> str:
+    """``redis://user:secret@host:6379/0`` -> ``redis://host:6379/0`` (no credentials)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]
+        return parts._replace(netloc=netloc, query="").geturl()
+    except ValueError:
+        return "<invalid cache URL>"
 
 
 class Cache(Protocol):
@@ -131,10 +149,13 @@ class ResultCache:
     :class:`~summarizer.errors.CacheError` instead.
     """
 
-    def __init__(self, directory: Path, size_limit: int) -> None:
+    def __init__(self, directory: Path, size_limit: int, url: str | None = None) -> None:
         check_size_limit(size_limit)
         self.directory = Path(directory)
         self.size_limit = size_limit
+        # a shared backend (Redis) instead of the directory: SUMMARIZER_CACHE_URL
+        self.url = url if url is not None else (os.environ.get(CACHE_URL_VAR) or "").strip()
+        self.location = redact_url(self.url) if self.url else str(self.directory)
         self._cache: Cache | None = None
         self._broken: str | None = None
         self._lock = threading.Lock()  # batch runs share one instance across threads
@@ -142,6 +163,11 @@ class ResultCache:
     # -- opening ---------------------------------------------------------------------
     def _connect(self) -> Cache:
         import importlib
+
+        if self.url:
+            from summarizer.cache_redis import RedisStore
+
+            return RedisStore(self.url)
 
         diskcache = importlib.import_module("diskcache")  # untyped: seen through ``Cache``
         if self.directory.exists() and not self.directory.is_dir():
@@ -174,7 +200,7 @@ class ResultCache:
                 if not quiet:
                     log.warning(
                         "cache disabled: cannot use %s (%s); running uncached",
-                        self.directory,
+                        self.location,
                         exc,
                     )
         return self._cache
@@ -243,12 +269,12 @@ class ResultCache:
     def _require(self) -> Cache:
         cache = self._open(quiet=True)
         if cache is None:
-            raise CacheError(f"cannot use the cache at {self.directory}: {self._broken}")
+            raise CacheError(f"cannot use the cache at {self.location}: {self._broken}")
         return cache
 
     def _missing(self) -> bool:
         """``True`` if the directory does not exist yet but could be created."""
-        if self.directory.exists():
+        if self.url or self.directory.exists():
             return False
         for parent in self.directory.parents:
             if parent.exists():
@@ -274,7 +300,7 @@ class ResultCache:
         try:
             hits, misses = cache.stats(enable=True)
             return {
-                "path": str(self.directory),
+                "path": self.location,
                 "entries": len(cache),
                 "size_bytes": int(cache.volume()),
                 "size_limit": self.size_limit,
@@ -282,7 +308,7 @@ class ResultCache:
                 "misses": int(misses),
             }
         except Exception as exc:
-            raise CacheError(f"cannot read the cache at {self.directory}: {exc}") from exc
+            raise CacheError(f"cannot read the cache at {self.location}: {exc}") from exc
 
     def clear(self) -> int:
         """Delete every entry and reset the counters; returns how many entries went."""
@@ -293,7 +319,7 @@ class ResultCache:
             removed = int(cache.clear(retry=True))
             cache.stats(enable=True, reset=True)
         except Exception as exc:
-            raise CacheError(f"cannot clear the cache at {self.directory}: {exc}") from exc
+            raise CacheError(f"cannot clear the cache at {self.location}: {exc}") from exc
         return removed
 
     def close(self) -> None:

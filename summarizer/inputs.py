@@ -2,8 +2,9 @@
 
 What is accepted, in order of the checks:
 
-* the path: a missing file, a broken symbolic link or a link loop, a URL (URLs are not
-  fetched), a directory, closed standard input each get their own message; with
+* the path: a missing file, a broken symbolic link or a link loop, a URL (read here as
+  a path; :mod:`summarizer.fetch` fetches http(s) pages), a directory, closed standard
+  input each get their own message; with
   ``regular_only`` (batch), FIFOs, devices and sockets are refused without being opened
   for a blocking read;
 * size: at most :data:`MAX_BYTES` bytes are read; a larger input is an error naming the
@@ -242,9 +243,14 @@ def check_text(text: str, source: str, warnings: list[str] | None = None) -> Art
 def url_hint(spec: str) -> str | None:
     """The message for a path that is really a URL (``https://...``), else ``None``."""
     if _URL.match(spec):
+        if spec.lower().startswith(("http://", "https://")):
+            return (
+                f"{spec}: looks like a URL, and this reads files: fetch pages with "
+                "summarizer.fetch.fetch_article (the CLI's `summarize URL` and `batch` do)"
+            )
         return (
-            f"{spec}: looks like a URL, and URLs are not fetched: save the page (or its text) "
-            "to a file and pass that file"
+            f"{spec}: looks like a URL, and only http and https URLs are fetched: save the "
+            "page (or its text) to a file and pass that file"
         )
     return None
 

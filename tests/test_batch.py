@@ -58,7 +58,7 @@ def test_summarize_many_mixed_success_failure_cached(
     s.summarize(variant(seed_text, 0))  # warm the cache for item a0
     items: list[Any] = [(f"a{i}", variant(seed_text, i)) for i in range(6)]
     items.append(("bad", variant(seed_text, 99) + " FAIL-ME"))
-    items.append(BatchItem("web", url="https://example.com/story"))
+    items.append(BatchItem("web", url="http://127.0.0.1:9/story"))  # fetched, and refused
     outcomes = list(s.summarize_many(items, concurrency=4))
     by_id = {o.id: o for o in outcomes}
     assert sorted(by_id) == sorted(["a0", "a1", "a2", "a3", "a4", "a5", "bad", "web"])
@@ -66,7 +66,7 @@ def test_summarize_many_mixed_success_failure_cached(
     assert all(by_id[f"a{i}"].status == "ok" for i in range(1, 6))
     assert by_id["bad"].status == "failed" and by_id["bad"].error_dict()["exit_code"] >= 2
     web = by_id["web"].to_record()["error"]
-    assert web["type"] == "InputError" and web["exit_code"] == 3 and "network" in web["message"]
+    assert web["type"] == "InputError" and web["exit_code"] == 3 and "loopback" in web["message"]
     ok = by_id["a1"].to_record()
     assert ok["result"]["meta"]["engine"] == "llm" and ok["result"]["tldr"] == good_answer["tldr"]
     assert len(llm_env.requests) == 1 + 5 + 1  # warm-up, five misses, the failing one

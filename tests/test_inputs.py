@@ -107,15 +107,17 @@ def test_bad_file_is_one_clear_input_error(
     assert "\n" not in message
 
 
-def test_a_url_is_told_that_urls_are_not_fetched() -> None:
-    with pytest.raises(
-        InputError, match=r"^https://example\.com/story: looks like a URL.*not fetched"
-    ):
+def test_a_url_is_told_how_urls_are_read() -> None:
+    with pytest.raises(InputError, match=r"^https://example\.com/story: looks like a URL.*fetch"):
         read_article("https://example.com/story")
-    result = _cli("http://example.com/a?b=1", "--engine", "extractive")
-    assert result.exit_code == 3 and "URLs are not fetched" in result.stderr
-    result = runner.invoke(app, ["batch", "https://example.com/x", "--engine", "extractive"])
-    assert result.exit_code == 3 and "URLs are not fetched" in result.stderr
+    with pytest.raises(InputError, match="only http and https URLs are fetched"):
+        read_article("ftp://example.com/story")
+    result = _cli("ftp://example.com/a", "--engine", "extractive")
+    assert result.exit_code == 3 and "only http and https URLs are fetched" in result.stderr
+    result = _cli("http://127.0.0.1:9/a?b=1", "--engine", "extractive")  # fetched: refused
+    assert result.exit_code == 3 and "loopback" in result.stderr
+    result = runner.invoke(app, ["batch", "ftp://example.com/x", "--engine", "extractive"])
+    assert result.exit_code == 3 and "only http and https URLs are fetched" in result.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")

@@ -22,10 +22,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from summarizer.errors import InputError, SummarizerError
 from summarizer.inputs import MAX_BYTES, path_problem
+
+if TYPE_CHECKING:
+    from summarizer.fetch import FetchPolicy
 
 ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -41,7 +44,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-
 
 @dataclass
 class BatchItem:
-    """One article to summarize: inline ``text``, a file ``path``, or a ``url``."""
+    """One article to summarize: inline ``text`` or ``html``, a file ``path``, or a ``url``."""
 
     id: str
     text: str | None = None
@@ -49,6 +52,8 @@ class BatchItem:
     url: str | None = None
     title: str | None = None
     error: SummarizerError | None = None  # found while reading the input list
+    html: str | None = None
+    fetch: FetchPolicy | None = None  # limits for a ``url`` item (default: FetchPolicy())
 
     def load(self) -> tuple[str, str | None, list[str]]:
         """The article text, title and input warnings (e.g. a legacy encoding).
@@ -64,12 +69,26 @@ class BatchItem:
         if self.path is not None:  # never a FIFO or a device: a batch must not block on one
             article = read_article(self.path, regular_only=True)
             return article.text, self.title or article.title, list(article.warnings)
+        if self.html is not None:
+            from summarizer.inputs import check_text, extract_html
+
+            text, title = extract_html(self.html, self.id)
+            return check_text(text, self.id).text, self.title or title, []
         if self.url is not None:
-            raise InputError(
-                f"{self.id}: a url item needs its page fetched, and batch does not use the "
-                "network: add the article as `text` (or save it and give its `path`)"
-            )
+            from summarizer.fetch import fetch_article
+
+            page = fetch_article(self.url, self.fetch)
+            return page.text, self.title or page.title, list(page.warnings)
         raise InputError(f"{self.id}: the item has none of `text`, `path` or `url`")
+
+    async def aload(self) -> tuple[str, str | None, list[str]]:
+        """:meth:`load`, fetching a ``url`` item without blocking the event loop."""
+        if self.error is None and self.text is None and self.path is None and self.url:
+            from summarizer.fetch import afetch_article
+
+            page = await afetch_article(self.url, self.fetch)
+            return page.text, self.title or page.title, list(page.warnings)
+        return self.load()
 
 
 # -- reading inputs ------------------------------------------------------------------------
@@ -199,13 +218,15 @@ _STDIN_CLOSED = "standard input is closed: pipe a JSONL list in, or pass files i
 
 
 def expand_inputs(inputs: Iterable[str], *, allow_paths: bool = True) -> Iterator[BatchItem]:
-    """Files, directories (article files inside, recursively), globs, JSONL lists, ``-``.
+    """Files, directories (article files inside, recursively), globs, JSONL lists, ``-``, URLs.
 
     The inputs themselves are the caller's choice; ``allow_paths=False`` refuses the
     ``path`` items inside lists (see :func:`read_jsonl`).
     """
     for spec in inputs:
-        if spec == "-":
+        if spec.lower().startswith(("http://", "https://")):
+            yield BatchItem(spec, url=spec)
+        elif spec == "-":
             if _stdin_closed():
                 yield _failed("<stdin>", _STDIN_CLOSED)
                 continue
@@ -253,7 +274,7 @@ def check_inputs(inputs: Iterable[str]) -> None:
     """Raise :class:`InputError` naming every path or pattern that matches nothing.
 
     For the command line, before anything runs (and costs): a mistyped argument is
-    reported at once (a URL is told that URLs are not fetched, a broken link or a link
+    reported at once (a URL is fetched later, a broken link or a link
     loop is named as such), and ``-`` with standard
     input closed is refused. Missing files named inside a JSONL list still fail one by one.
     """
@@ -264,6 +285,7 @@ def check_inputs(inputs: Iterable[str]) -> None:
         spec
         for spec in specs
         if spec != "-"
+        and not spec.lower().startswith(("http://", "https://"))
         and not os.path.exists(spec)
         and not (glob.has_magic(spec) and any(glob.iglob(spec, recursive=True)))
     ]

@@ -211,10 +211,10 @@ async def summarize_item(summarizer: Summarizer, index: int, item: BatchItem) ->
     started = time.perf_counter()
     outcome = BatchOutcome(index, item.id, item.path, scrub=summarizer.scrub)
     try:
-        if item.path is not None and item.text is None and item.error is None:
-            text, title, outcome.warnings = await in_thread(item.load)  # file I/O
-        else:
-            text, title, outcome.warnings = item.load()  # no I/O: inline text or an error
+        if item.text is None and item.error is None and (item.path or item.html) is not None:
+            text, title, outcome.warnings = await in_thread(item.load)  # file I/O, HTML parsing
+        else:  # inline text, an error, or a url (fetched without blocking the loop)
+            text, title, outcome.warnings = await item.aload()
         outcome.title, outcome.text_sha256 = title, text_digest(text)
         if item.text is not None:  # inline text is nowhere else: the line keeps it
             outcome.text = text

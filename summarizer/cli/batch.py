@@ -29,6 +29,7 @@ from summarizer.batch.inputs import BatchItem, check_inputs, expand_inputs, prin
 from summarizer.batch.output import BatchOutcome, JsonlWriter, done_ids
 from summarizer.cli.app import app, reported, setup_logging, stdout
 from summarizer.cli.options import (
+    AllowPrivateUrlsOpt,
     CostBudgetOpt,
     NoReaskOpt,
     PollIntervalOpt,
@@ -48,6 +49,7 @@ from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, BudgetExceeded
 if TYPE_CHECKING:
     from summarizer.cli.batch_provider import ProviderOptions
     from summarizer.config import Settings
+    from summarizer.fetch import FetchPolicy
 
 
 @dataclass
@@ -235,7 +237,11 @@ class CostBudget:
 
 
 def _pending(
-    inputs: list[str], skip: set[str], tally: Tally | None, notes: list[str] | None = None
+    inputs: list[str],
+    skip: set[str],
+    tally: Tally | None,
+    notes: list[str] | None = None,
+    fetch: FetchPolicy | None = None,
 ) -> Iterator[BatchItem]:
     """The items still to run: ids made unique, those already in the output skipped."""
     for item in unique_ids(expand_inputs(inputs), notes):
@@ -243,6 +249,7 @@ def _pending(
             if tally is not None:
                 tally.skipped += 1
             continue
+        item.fetch = fetch
         yield item
 
 
@@ -270,6 +277,7 @@ def run_command(
     progress: bool | None = None,
     err: TextIO | None = None,
     provider: ProviderOptions | None = None,
+    fetch: FetchPolicy | None = None,
 ) -> int:
     """Run a batch; return the exit code (see the module docstring)."""
     from summarizer.api import Summarizer
@@ -303,7 +311,7 @@ def run_command(
     async def main(writer: JsonlWriter, reporter: Reporter) -> None:
         # engines' threads (the extractive one) must not hold back the exit at Ctrl-C
         asyncio.get_running_loop().set_default_executor(DaemonThreads())
-        items = budget.until_spent(_pending(inputs, skip, tally, notes), tally)
+        items = budget.until_spent(_pending(inputs, skip, tally, notes, fetch), tally)
 
         def emit(outcome: BatchOutcome) -> None:
             writer.write(outcome)
@@ -377,6 +385,7 @@ def batch(
         bool | None,
         typer.Option("--progress/--no-progress", help="Progress bar (default: if on a tty)."),
     ] = None,
+    allow_private_urls: AllowPrivateUrlsOpt = False,
     verbose: Verbose = False,
     # -- throughput (issue 13) --
     rpm: RpmOpt = None,
@@ -405,9 +414,12 @@ def batch(
         provider = _provider_options(
             provider_batch, no_reask, write_requests, read_responses, poll_interval
         )
+        from summarizer.fetch import FetchPolicy
+
         code = run_command(
             settings, inputs, output, resume=resume, retry_failed=retry_failed,
             ordered=ordered, progress=progress, provider=provider,
+            fetch=FetchPolicy(allow_private=allow_private_urls),
         )  # fmt: skip
     raise typer.Exit(code)
 

@@ -91,6 +91,13 @@ CacheSizeOpt = Annotated[
         "[env: SUMMARIZER_CACHE_SIZE_LIMIT]",
     ),
 ]
+AllowPrivateUrlsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-urls",
+        help="Fetch URLs that resolve to loopback/private/link-local addresses (intranet).",
+    ),
+]
 
 #: The run flags, declared once: parameter name -> (annotated type, default).
 RUN_FLAGS: dict[str, tuple[Any, Any]] = {

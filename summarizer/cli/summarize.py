@@ -9,15 +9,24 @@ import typer
 
 from summarizer.batch.inputs import printable
 from summarizer.cli.app import app, reported, setup_logging, stdout, write_stdout
-from summarizer.cli.options import Format, Verbose, run_flags, settings_from_flags
+from summarizer.cli.options import (
+    AllowPrivateUrlsOpt,
+    Format,
+    Verbose,
+    run_flags,
+    settings_from_flags,
+)
 
 
 @app.command()
 @run_flags
 def summarize(
-    path: Annotated[str, typer.Argument(help="Article file (text or HTML), or - for stdin.")],
+    path: Annotated[
+        str, typer.Argument(help="Article file (text or HTML), an http(s) URL, or - for stdin.")
+    ],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    allow_private_urls: AllowPrivateUrlsOpt = False,
     verbose: Verbose = False,
     *,
     run: dict[str, Any],
@@ -26,13 +35,17 @@ def summarize(
     setup_logging(verbose)
     with reported():
         from summarizer.api import Summarizer
+        from summarizer.fetch import FetchPolicy, fetch_article, is_url
         from summarizer.inputs import read_article
         from summarizer.result import to_json, to_markdown
 
         settings = settings_from_flags(run)
         if output is None:
             stdout()  # closed: fail now, not after the model call
-        article = read_article(path)
+        if is_url(path):
+            article = fetch_article(path, FetchPolicy(allow_private=allow_private_urls))
+        else:
+            article = read_article(path)
         for warning in article.warnings:
             typer.echo(f"summarizer: warning: {printable(warning)}", err=True)
         with Summarizer(settings) as summarizer:
