@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,17 @@ from tests.serving import SERVER_KEY, auth, client
 
 pytest.importorskip("fastapi")
 EXTRACTIVE = {"engine": "extractive"}
+
+
+class _Collect(logging.Handler):
+    """Keeps every record it handles, rendered by ``render``."""
+
+    def __init__(self, into: list[str], render: Callable[[logging.LogRecord], str]) -> None:
+        super().__init__()
+        self.into, self.render = into, render
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(self.render(record))
 
 
 def _strip_latency(data: dict[str, Any]) -> dict[str, Any]:
@@ -156,8 +167,7 @@ def test_non_loopback_without_keys_is_refused() -> None:
     mp = pytest.MonkeyPatch()
     mp.setattr(uvicorn, "Config", fake_config)
     records: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda rec: records.append(rec.getMessage())  # type: ignore[method-assign]
+    handler = _Collect(records, lambda rec: rec.getMessage())
     logging.getLogger("summarizer.serve").addHandler(handler)
     try:
         with pytest.raises(Stop):
@@ -478,8 +488,8 @@ def test_secrets_never_leave(
     )
     llm_env.push(completion(good_answer))
     records: list[str] = []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = lambda rec: records.append(logging.Formatter().format(rec))  # type: ignore[method-assign]
+    handler = _Collect(records, logging.Formatter().format)
+    handler.setLevel(logging.DEBUG)
     loggers = [logging.getLogger(n) for n in ("summarizer", "summarizer.serve", "uvicorn", "")]
     for lg in loggers:
         lg.addHandler(handler)

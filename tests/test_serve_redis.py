@@ -82,7 +82,9 @@ def test_replicas_share_one_cache(
     # the same key and the same envelope as the diskcache backend
     client = redis.Redis.from_url(redis_url)
     (key,) = [k.decode() for k in client.scan_iter(match="[0-9a-f]" * 64)]
-    entry = json.loads(client.get(key))
+    raw = client.get(key)
+    assert isinstance(raw, (bytes, str))
+    entry = json.loads(raw)
     disk = ResultCache(tmp_path / "disk", 10**8, url="")
     assert disk.put(key, {"summary": entry["summary"], "meta": entry["meta"]})
     on_disk = disk.get(key)

@@ -184,6 +184,109 @@ def error_body(
     return {"error": {"message": message, "type": typ, "code": code, "param": None}}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # batch tests open many connections at once
+    fake: FakeOpenAI
+
+
+def _encode(body: Any) -> tuple[bytes, str]:
+    if isinstance(body, (dict, list)):
+        return json.dumps(body).encode(), "application/json"
+    if isinstance(body, bytes):
+        return body, "text/plain"
+    return str(body or "").encode(), "text/plain"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves one request of :class:`FakeOpenAI` (its state is ``self.server.fake``)."""
+
+    protocol_version = "HTTP/1.1"
+    # headers and body are written separately: without this, Nagle's algorithm
+    # meets delayed ACKs and every request pays ~40 ms
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        fake = self.server.fake
+        if fake.batch_api.handles(self.path):
+            with fake._lock:
+                self._send(Reply(*fake.batch_api.get(self.path)))
+            return
+        self._send(Reply(200, {"object": "list", "data": [{"id": "fake-model"}]}))
+
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if fake.batch_api.handles(self.path):
+            ctype = self.headers.get("Content-Type") or ""
+            with fake._lock:
+                self._send(Reply(*fake.batch_api.post(self.path, ctype, raw)))
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {"_raw": raw.decode("utf-8", "replace")}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with fake._lock:
+            fake.requests.append(Recorded("POST", self.path, headers, body))
+            reply = fake.answer(body)
+        self._send(reply)
+
+    def _misbehave(self, reply: Reply) -> bool:
+        """Hang, reset or close instead of answering; True when the reply is done."""
+        stop = self.server.fake._stop
+        if reply.action == "hang":
+            stop.wait(30)
+            return True
+        if reply.action == "reset":
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            self.wfile.write(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"id":')
+            self.wfile.flush()
+            self.close_connection = True
+            return True
+        if reply.action == "close":
+            self.close_connection = True
+            return True
+        return False
+
+    def _drip(self, data: bytes, every: float) -> None:
+        """A valid answer, one byte at a time."""
+        stop = self.server.fake._stop
+        for i in range(len(data)):
+            if stop.wait(every):
+                return
+            try:
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+
+    def _send(self, reply: Reply) -> None:
+        if reply.delay:
+            self.server.fake._stop.wait(reply.delay)
+        if self._misbehave(reply):
+            return
+        data, ctype = _encode(reply.body)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.headers.get("Content-Type", ctype))
+        for k, v in reply.headers.items():
+            if k != "Content-Type":
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if reply.action == "drip":
+            self._drip(data, reply.drip_every)
+        else:
+            self.wfile.write(data)
+
+
 class FakeOpenAI:
     """Context manager running the server in a thread; ``url`` is the base URL (``.../v1``)."""
 
@@ -198,93 +301,8 @@ class FakeOpenAI:
         self.batch_api = FakeBatches(self)  # /v1/files and /v1/batches
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # headers and body are written separately: without this, Nagle's algorithm
-            # meets delayed ACKs and every request pays ~40 ms
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                if fake.batch_api.handles(self.path):
-                    with fake._lock:
-                        self._send(Reply(*fake.batch_api.get(self.path)))
-                    return
-                self._send(Reply(200, {"object": "list", "data": [{"id": "fake-model"}]}))
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                if fake.batch_api.handles(self.path):
-                    ctype = self.headers.get("Content-Type") or ""
-                    with fake._lock:
-                        self._send(Reply(*fake.batch_api.post(self.path, ctype, raw)))
-                    return
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {"_raw": raw.decode("utf-8", "replace")}
-                with fake._lock:
-                    fake.requests.append(
-                        Recorded(
-                            "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
-                        )
-                    )
-                    reply = fake.answer(body)
-                self._send(reply)
-
-            def _send(self, reply: Reply) -> None:
-                if reply.delay:
-                    fake._stop.wait(reply.delay)
-                if reply.action == "hang":
-                    fake._stop.wait(30)
-                    return
-                if reply.action == "reset":
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-                    )
-                    self.wfile.write(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"id":')
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                if reply.action == "close":
-                    self.close_connection = True
-                    return
-                if isinstance(reply.body, (dict, list)):
-                    data = json.dumps(reply.body).encode()
-                    ctype = "application/json"
-                elif isinstance(reply.body, bytes):
-                    data, ctype = reply.body, "text/plain"
-                else:
-                    data, ctype = str(reply.body or "").encode(), "text/plain"
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.headers.get("Content-Type", ctype))
-                for k, v in reply.headers.items():
-                    if k != "Content-Type":
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if reply.action == "drip":  # a valid answer, one byte at a time
-                    for i in range(len(data)):
-                        if fake._stop.wait(reply.drip_every):
-                            return
-                        try:
-                            self.wfile.write(data[i : i + 1])
-                            self.wfile.flush()
-                        except OSError:  # the client gave up
-                            return
-                    return
-                self.wfile.write(data)
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128  # batch tests open many connections at once
-
-        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
         # poll for shutdown often: the stock 0.5 s makes every teardown wait
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
