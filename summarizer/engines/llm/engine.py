@@ -27,18 +27,12 @@ from pydantic import BaseModel
 from summarizer.engines.base import EngineOutput, RunStats
 from summarizer.engines.llm.failures import last_validation_error, translate
 from summarizer.engines.llm.limits import SharedLimit, shared_limit
-from summarizer.engines.llm.transport import (
-    CallState,
-    ModelTransport,
-    RetryPolicy,
-    call_scope,
-    current_call,
-)
 from summarizer.errors import SummarizerError
 from summarizer.schema import ArticleSummary, grounded_in, schema_dict
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
+    from summarizer.engines.llm.transport import ModelTransport
     from summarizer.prompts import PromptSet
 
 log = logging.getLogger(__name__)
@@ -122,6 +116,9 @@ class _Client:
 
 
 def _current_stats() -> RunStats | None:
+    # imported here: the transport imports httpx2, which a cache hit never needs
+    from summarizer.engines.llm.transport import current_call
+
     state = current_call()
     return state.stats if state is not None else None
 
@@ -260,6 +257,8 @@ class LLMEngine:
             quiet_driven_libraries()
             key = self.settings.api_key
             remember_secret(key.get_secret_value() if key else None)
+            from summarizer.engines.llm.transport import ModelTransport
+
             transport = self._transport or ModelTransport()
             http = httpx2.AsyncClient(transport=transport, timeout=self.settings.timeout)
             raw = openai.AsyncOpenAI(**client_options(self.settings), http_client=http)
@@ -278,6 +277,8 @@ class LLMEngine:
     ) -> M:
         """One validated ``response_model``, its quotes and names grounded in ``article``."""
         client = self._client()
+        from summarizer.engines.llm.transport import CallState, RetryPolicy, call_scope
+
         state = CallState(self.settings, RetryPolicy.from_settings(self.settings), stats)
         state.limit = self.limit
         with call_scope(state), grounded_in(article):
