@@ -123,9 +123,12 @@ def test_every_template_and_response_model_feeds_the_key(
     settings = resolve_settings(env={}, base_url="http://h:1/v1")
     material = LLMEngine(settings).cache_material()
     from summarizer.engines.llm import merge
+    from summarizer.engines.llm.engine import response_models_hash
 
     monkeypatch.setattr(merge.Overview, "model_json_schema", classmethod(lambda cls: {"x": 1}))
+    response_models_hash.cache_clear()  # computed once per process: the models are code
     assert LLMEngine(settings).cache_material()["response_models"] != material["response_models"]
+    response_models_hash.cache_clear()
 
 
 def test_key_is_sha256_of_canonical_json_and_normalizes_text() -> None:

@@ -81,6 +81,7 @@ def request_options(settings: Settings, messages: list[dict[str, str]]) -> dict[
     return kwargs
 
 
+@functools.lru_cache(maxsize=1)
 def response_models_hash() -> str:
     """Hash of every response model's JSON Schema (the article's and the overview's)."""
     import json
