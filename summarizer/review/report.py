@@ -129,6 +129,19 @@ def _summarized(record: dict[str, Any], base: Path | None) -> tuple[Any, str | N
     return _result(data, None), None, note
 
 
+def render_line(record: dict[str, Any], *, base: Path | None = None) -> str | None:
+    """The review page of one batch line, or ``None`` for a failed line (no summary)."""
+    if not isinstance(record.get("result"), dict):
+        return None
+    from summarizer.sentences import detect_title
+
+    result, article, note = _summarized(record, base)
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        title = (detect_title(article)[0] if article else None) or str(record.get("id", ""))
+    return render_review(result, article, title=title, note=note)
+
+
 def _entry_of_result(
     number: int, record: dict[str, Any], base: Path | None, layout: Layout, stats: ReportStats
 ) -> Entry:

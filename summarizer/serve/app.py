@@ -20,6 +20,7 @@ from summarizer.serve.config import ServeConfig, ServeOptions
 from summarizer.serve.limits import BodyLimit, Clock
 from summarizer.serve.metrics import RequestMetrics
 from summarizer.serve.models import JobRequest
+from summarizer.serve.pages import web
 from summarizer.serve.problems import (
     Problem,
     http_problem,
@@ -101,6 +102,7 @@ def create_app(config: ServeConfig, *, clock: Clock = time.monotonic) -> FastAPI
     _handlers(app, server)
     app.include_router(v1, prefix="/v1")
     app.include_router(ops)
+    app.include_router(web)
     app.add_middleware(BodyLimit, limit=config.options.max_body)
     app.add_middleware(RequestMetrics, metrics=server.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

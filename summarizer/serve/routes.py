@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from summarizer.serve.auth import bearer, key_id, matches
 from summarizer.serve.jobs import ACTIVE, unique_records
 from summarizer.serve.models import JobItem, JobRequest, JobStatus, SummaryRequest
+from summarizer.serve.pages import review_response
 from summarizer.serve.problems import MEDIA_TYPE, Problem
 
 if TYPE_CHECKING:
@@ -67,17 +68,37 @@ v1 = APIRouter(dependencies=[Depends(guard)], responses=ERRORS)
 ops = APIRouter()
 
 
+HTML = {"text/html": {"schema": {"type": "string"}}}
+Format = Annotated[
+    Literal["json", "html"],
+    Query(description="`html`: the review view (`summarize --format html`) instead of JSON."),
+]
+
+
 @v1.post(
     "/summaries",
     summary="Summarize one article",
-    responses={200: {"description": "Exactly what `summarizer summarize --format json` prints."}},
+    responses={
+        200: {
+            "description": "Exactly what `summarizer summarize --format json` prints "
+            "(`format=html`: its review page).",
+            "content": HTML,
+        }
+    },
 )
-async def create_summary(body: SummaryRequest, request: Request) -> JSONResponse:
+async def create_summary(
+    body: SummaryRequest, request: Request, format: Format = "json"
+) -> Response:
     server = server_of(request)
     overrides = body.options.overrides() if body.options else {}
     text, title = await server.article(body.text, body.html, body.url, body.title)
     async with server.summarizers.lease(overrides) as summarizer:
         result = await summarizer.asummarize(text, title=title)
+    if format == "html":
+        from summarizer.review.page import render_review
+
+        html = await asyncio.to_thread(render_review, result, text, title=title)
+        return review_response(html)
     return JSONResponse(result.to_dict())
 
 
@@ -177,6 +198,28 @@ async def get_results(
 
 
 @v1.get(
+    "/jobs/{job_id}/reviews/{line}",
+    summary="The review page of a job's result line (1 = the first line of /results)",
+    response_class=HTMLResponse,
+    responses={200: {"content": HTML}, 404: {"description": "No such job or line.", **PROBLEM}},
+)
+async def get_review(
+    job_id: str, line: Annotated[int, Path(ge=1, le=2**62)], request: Request
+) -> Response:
+    from summarizer.review.report import render_line
+
+    server = server_of(request)
+    server.job(job_id)
+    found = server.jobs.store.lines(job_id, line - 1)
+    if not found:
+        raise Problem(404, f"job {job_id} has no result line {line} yet")
+    html = await asyncio.to_thread(render_line, json.loads(found[0]))
+    if html is None:
+        raise Problem(404, f"result line {line} of job {job_id} is a failure, not a summary")
+    return review_response(html)
+
+
+@v1.get(
     "/jobs/{job_id}/events",
     summary="A job's progress (server-sent events)",
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
@@ -231,11 +274,6 @@ async def get_schema() -> JSONResponse:
     from summarizer.schema import schema_json
 
     return JSONResponse(json.loads(schema_json()))
-
-
-@ops.get("/", include_in_schema=False)
-async def root() -> JSONResponse:
-    return JSONResponse({"docs": "/docs", "openapi": "/openapi.json"})
 
 
 @ops.get("/healthz", summary="Liveness")
