@@ -53,6 +53,8 @@ def test_wheel_installs_into_fresh_venv_and_runs(tmp_path: Path) -> None:
     assert "summarizer/_data/schemas/article_summary.json" in names
     for page in ("templates/review.html.j2", "templates/index.html.j2", "assets/review.js"):
         assert f"summarizer/review/{page}" in names
+    for page in ("index.html", "app.js", "app.css"):  # the web page of `summarizer serve`
+        assert f"summarizer/serve/web/{page}" in names
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

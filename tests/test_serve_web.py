@@ -91,6 +91,7 @@ def test_static_files_are_served_from_the_package(web: TestClient, name: str, ki
 
 
 def test_only_the_named_static_files_are_served(web: TestClient) -> None:
+    assert web.get("/web/app.js").status_code == 200
     for name in ("index.html", "..%2Fapp.py", "__init__.py", "nope.js"):
         assert web.get(f"/web/{name}").status_code == 404
 
@@ -293,6 +294,7 @@ def test_a_job_file_shows_its_articles_and_opens_one(
     titles = sorted(t for t in page.locator("#rows .title").all_text_contents())
     assert titles == sorted(["Seed article", HOSTILE_TITLE, "empty"])
     assert page.locator("#rows .st-failed").count() == 1
+    assert page.locator("#rows img, #rows td td").count() == 0  # the hostile title is text
     assert page.locator("#rows .open").count() == 2
     site.shot("serve-job.png")
     page.locator("#rows tr", has_text="Seed article").locator(".open").click()
