@@ -25,7 +25,7 @@ from tests.serving import SERVER_KEY, auth, client
 from tests.test_review_browser import Tab, browser
 
 __all__ = ["browser"]  # the fixture, shared with the review view's browser tests
-EXTRACTIVE = {"engine": "extractive"}
+EXTRACTIVE: dict[str, Any] = {"engine": "extractive"}
 SCRIPTS = re.compile(r"<script\b([^>]*)>", re.I)
 HOSTILE_TITLE = '<img src=x onerror=alert("title")> "Jo" </td>'
 
