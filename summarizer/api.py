@@ -193,7 +193,8 @@ class Summarizer:
             ),
             chunks=out.chunks,
             cost_usd=cost_usd(self.settings, stats.usage, stats.requests),
-            warnings=[*engine_notices(self.settings), *out.warnings],
+            warnings=[*engine_notices(self.settings), *out.notes, *out.warnings],
+            dropped=out.dropped,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 

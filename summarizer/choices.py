@@ -10,5 +10,7 @@ from typing import Literal, get_args
 
 EngineName = Literal["auto", "llm", "extractive"]
 ModeName = Literal["tools", "json_schema", "json", "md_json"]
+EvidenceName = Literal["quotes", "sentences"]
 ENGINES: tuple[str, ...] = get_args(EngineName)
 MODES: tuple[str, ...] = get_args(ModeName)
+EVIDENCE_MODES: tuple[str, ...] = get_args(EvidenceName)

@@ -26,7 +26,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from summarizer.choices import ENGINES, MODES, EngineName, ModeName
+from summarizer.choices import ENGINES, EVIDENCE_MODES, MODES, EngineName, EvidenceName, ModeName
 from summarizer.errors import ConfigError
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -139,6 +139,10 @@ class Settings(BaseSettings):
         512 * 1024 * 1024, "SUMMARIZER_CACHE_SIZE_LIMIT", gt=0
     )
     prompts_dir: str | None = _setting(None, "SUMMARIZER_PROMPTS_DIR")
+    #: fail (exit 10) rather than drop list items that still fail after the re-asks
+    strict: bool = _setting(False, "SUMMARIZER_STRICT")
+    #: how the model cites: verbatim quotes, or ids of the article's numbered sentences
+    evidence: EvidenceName = _setting("quotes", "SUMMARIZER_EVIDENCE")
 
     @classmethod
     def settings_customise_sources(
@@ -207,6 +211,7 @@ def where(name: str) -> str:
 _HINTS = {
     "engine": f"one of {', '.join(ENGINES)}",
     "mode": f"one of {', '.join(MODES)}",
+    "evidence": f"one of {', '.join(EVIDENCE_MODES)}",
     "temperature": "0.0 to 2.0, e.g. 0",
     "top_p": "a value in (0, 1], e.g. 1",
     "timeout": "seconds, e.g. 60",
@@ -234,6 +239,8 @@ def _describe(error: ValidationError) -> str:
         return f"unknown engine {value!r}: choose one of {', '.join(ENGINES)}"
     if field == "mode" and kind == "literal_error":
         return f"unknown mode {value!r}: choose one of {', '.join(MODES)}"
+    if field == "evidence" and kind == "literal_error":
+        return f"unknown evidence mode {value!r}: choose one of {', '.join(EVIDENCE_MODES)}"
     message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
     if kind in ("greater_than_equal", "greater_than") and first.get("ctx", {}).get("ge") == 0:
         message = "must be 0 or more"

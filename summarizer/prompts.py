@@ -49,9 +49,13 @@ def data_dir(kind: str) -> Path:
 
 
 ARTICLE_TEMPLATES = (SYSTEM_TEMPLATE, USER_TEMPLATE)
+#: The article prompt of ``--evidence sentences``: the article as numbered sentences.
+SENTENCE_TEMPLATES = ("sentences_system.j2", "sentences_user.j2")
 #: The final call for a long article: the parts' summaries in, the whole article's out.
 OVERVIEW_TEMPLATES = ("overview_system.j2", "overview_user.j2")
-TEMPLATES = ARTICLE_TEMPLATES + OVERVIEW_TEMPLATES
+TEMPLATES = ARTICLE_TEMPLATES + SENTENCE_TEMPLATES + OVERVIEW_TEMPLATES
+#: Templates a prompts directory of one's own may leave out (the packaged ones are used).
+OPTIONAL_TEMPLATES = SENTENCE_TEMPLATES + OVERVIEW_TEMPLATES
 
 
 def _digest(sources: dict[str, str], names: tuple[str, ...]) -> str:
@@ -65,21 +69,27 @@ def _digest(sources: dict[str, str], names: tuple[str, ...]) -> str:
 class PromptSet:
     """Every template, loaded once, with their hashes.
 
-    ``hash`` covers the article prompt (what ``meta.prompt_hash`` reports and recordings
-    name); ``full_hash`` covers every template, and is what the cache key uses, so editing
-    any of them (the long-article overview too) invalidates the results it shaped.
+    ``hash`` covers the article prompt of ``evidence`` mode (what ``meta.prompt_hash``
+    reports and recordings name); ``full_hash`` covers every template and the evidence
+    mode, and is what the cache key uses, so editing any of them (the long-article
+    overview too) invalidates the results it shaped.
     """
 
     directory: Path
     sources: dict[str, str]
+    evidence: str = "quotes"
+
+    @property
+    def article_templates(self) -> tuple[str, str]:
+        return SENTENCE_TEMPLATES if self.evidence == "sentences" else ARTICLE_TEMPLATES
 
     @property
     def hash(self) -> str:
-        return _digest(self.sources, ARTICLE_TEMPLATES)
+        return _digest(self.sources, self.article_templates)
 
     @property
     def full_hash(self) -> str:
-        return _digest(self.sources, TEMPLATES)
+        return _digest({**self.sources, "evidence": self.evidence}, (*TEMPLATES, "evidence"))
 
     @cached_property
     def _templates(self) -> dict[str, Template]:
@@ -106,11 +116,19 @@ class PromptSet:
         ]
 
     def render(self, article: str, **variables: Any) -> list[dict[str, str]]:
-        """Chat messages: the system prompt first, the article delimited in the user turn."""
+        """Chat messages: the system prompt first, the article delimited in the user turn
+        (with ``evidence="sentences"``: as numbered sentences, ``[S1] ...``)."""
         values = {"language": "English", "title": "", **variables, "article": article}
         values["article"] = neutralize(str(values["article"]))
         values["title"] = neutralize(" ".join(str(values["title"]).split()))
-        return self._messages(ARTICLE_TEMPLATES, values)
+        if self.evidence == "sentences":
+            from summarizer.citations import numbered_sentences
+
+            values["sentences"] = [
+                {"id": s.id, "text": neutralize(s.text), "paragraph": s.paragraph}
+                for s in numbered_sentences(article)
+            ]
+        return self._messages(self.article_templates, values)
 
     def render_overview(
         self, parts: list[dict[str, Any]], title: str | None = None
@@ -129,21 +147,22 @@ class PromptSet:
 
 
 @lru_cache(maxsize=8)
-def load_prompts(directory: str | None = None) -> PromptSet:
-    """Read the templates from ``directory`` (default: the packaged ``prompts/``).
+def load_prompts(directory: str | None = None, evidence: str = "quotes") -> PromptSet:
+    """Read the templates from ``directory`` (default: the packaged ``prompts/``), for
+    ``evidence`` mode (``quotes`` or ``sentences``).
 
-    A directory of one's own needs the article templates; an overview template it lacks
-    comes from the packaged set.
+    A directory of one's own needs the article templates; a sentence-mode or overview
+    template it lacks comes from the packaged set.
     """
     packaged = data_dir("prompts")
     path = Path(directory) if directory else packaged
     sources: dict[str, str] = {}
     for name in TEMPLATES:
         source = path / name
-        if name in OVERVIEW_TEMPLATES and not source.exists():
+        if name in OPTIONAL_TEMPLATES and not source.exists():
             source = packaged / name
         try:
             sources[name] = source.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read prompt templates in {path}: {exc.strerror}") from exc
-    return PromptSet(path, sources)
+    return PromptSet(path, sources, evidence)

@@ -41,6 +41,11 @@ class RunMeta(BaseModel):
     chunks: int = Field(default=1, description="Pieces a long article was split into.")
     version: str = Field(description="summarizer version.")
     warnings: list[str] = Field(default_factory=list, description="Non-fatal issues.")
+    dropped: int = Field(
+        default=0,
+        description="List items (actors, stances, questions' related actors) dropped because "
+        "they still failed validation after the re-asks; each is named in warnings.",
+    )
 
 
 class SummaryResult(BaseModel):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -21,7 +23,9 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     computed_field,
     field_validator,
     model_validator,
@@ -38,7 +42,7 @@ from summarizer.grounding import (
     ground_quote,
     has_min_words,
 )
-from summarizer.sentences import is_one_sentence
+from summarizer.sentences import first_sentence, is_one_sentence
 
 ActorType = Literal["person", "organization", "country", "group"]
 Position = Literal["support", "oppose", "concern", "deny", "claim", "neutral"]
@@ -90,7 +94,106 @@ def _article(info: ValidationInfo) -> str | None:
     return _ARTICLE.get()
 
 
-def _drop_property_titles(schema: dict[str, Any]) -> None:
+def article_of(info: ValidationInfo) -> str | None:
+    """The article a validator checks against: the ``context``'s, else :func:`grounded_in`'s."""
+    return _article(info)
+
+
+@dataclass
+class Repairs:
+    """What the library mended or dropped in one model answer (README: "Failure modes").
+
+    The LLM engine opens one per structured call (:func:`repairing`) and calls
+    :meth:`next_answer` as each answer arrives. Validators note the format slips they mend
+    (a tldr of two sentences) in ``mended``; on answer number ``salvage_at`` (the last one
+    allowed; 0: never, as with ``strict``) list items that fail are dropped, each named in
+    ``dropped``, instead of failing the whole answer.
+    """
+
+    salvage_at: int = 0
+    answers: int = 0
+    mended: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    def next_answer(self) -> None:
+        """A new answer is about to be validated: what was noted for the last one is void."""
+        self.answers += 1
+        self.mended.clear()
+        self.dropped.clear()
+
+    @property
+    def salvage(self) -> bool:
+        return 0 < self.salvage_at <= self.answers
+
+    def drop(self, what: str, reason: str) -> None:
+        reason = " ".join(reason.removeprefix("Value error, ").split())
+        reason = _ADVICE.split(reason, maxsplit=1)[0]  # what was wrong, not what to do
+        if len(reason) > 240:
+            reason = reason[:239] + "\u2026"
+        self.dropped.append(f"dropped {what}: {reason}")
+
+
+#: Where a validator's message turns from what is wrong to advice for the model.
+_ADVICE = re.compile(r"(?<=\.) (?=(?:Copy|Use|Cite|Merge|Remove|Add|Leave|The closest)\b)")
+_REPAIRS: ContextVar[Repairs | None] = ContextVar("summarizer_repairs", default=None)
+
+
+@contextmanager
+def repairing(repairs: Repairs) -> Iterator[Repairs]:
+    """Let the validators inside this block mend and (on the last answer) drop, noting it
+    in ``repairs``. Outside such a block validation is strict, as for any pydantic model."""
+    token = _REPAIRS.set(repairs)
+    try:
+        yield repairs
+    finally:
+        _REPAIRS.reset(token)
+
+
+def current_repairs() -> Repairs | None:
+    """The :class:`Repairs` of the structured call being validated, if any."""
+    return _REPAIRS.get()
+
+
+def _salvaging() -> Repairs | None:
+    repairs = _REPAIRS.get()
+    return repairs if repairs is not None and repairs.salvage else None
+
+
+def _value(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def describe_item(field_name: str, item: Any) -> str:
+    """How a warning names one list item of an answer."""
+    if field_name == "actors":
+        return f"actor {_value(item, 'name')!r}"
+    if field_name == "stances":
+        return f"stance of {_value(item, 'actor')!r} on {_value(item, 'target')!r}"
+    return f"open question {_value(item, 'question')!r}"
+
+
+def _drop_failing(
+    field_name: str, items: list[Any], handler: ValidatorFunctionWrapHandler, repairs: Repairs
+) -> Any:
+    """Validate ``items``, dropping each that fails (and noting why) until the rest pass.
+    An error that is not inside one item (the list's own length) is raised."""
+    while True:
+        try:
+            return handler(items)
+        except ValidationError as exc:
+            reasons: dict[int, str] = {}
+            for error in exc.errors():
+                loc = error.get("loc", ())
+                if not loc or not isinstance(loc[0], int):
+                    raise
+                path = ".".join(str(p) for p in loc[1:])
+                reasons.setdefault(loc[0], f"{path}: {error['msg']}" if path else error["msg"])
+            for index, reason in sorted(reasons.items()):
+                repairs.drop(describe_item(field_name, items[index]), reason)
+            items = [item for i, item in enumerate(items) if i not in reasons]
+
+
+def drop_property_titles(schema: dict[str, Any]) -> None:
     """pydantic titles every property after its name ("Tldr"); the model gains nothing from
     them and they cost ~130 prompt tokens on every call, so the schema leaves them out."""
     for prop in schema.get("properties", {}).values():
@@ -98,7 +201,7 @@ def _drop_property_titles(schema: dict[str, Any]) -> None:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(json_schema_extra=_drop_property_titles)
+    model_config = ConfigDict(json_schema_extra=drop_property_titles)
 
 
 class EvidenceSpan(_Model):
@@ -330,7 +433,7 @@ class OpenQuestion(_Model):
 class ArticleSummary(_Model):
     """A neutral, grounded structured summary of one news article."""
 
-    model_config = ConfigDict(title="ArticleSummary", json_schema_extra=_drop_property_titles)
+    model_config = ConfigDict(title="ArticleSummary", json_schema_extra=drop_property_titles)
 
     tldr: str = Field(
         description="The article's main news in ONE sentence (at most 350 characters).",
@@ -363,6 +466,38 @@ class ArticleSummary(_Model):
         description="Questions the article raises but does not answer.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _mend(cls, data: Any) -> Any:
+        """Inside :func:`repairing`: a tldr of several sentences keeps the first, and the
+        rest opens the summary (a format slip, mended without a re-ask and noted)."""
+        repairs = _REPAIRS.get()
+        if repairs is None or not isinstance(data, dict):
+            return data
+        tldr, summary = data.get("tldr"), data.get("summary")
+        if not (isinstance(tldr, str) and isinstance(summary, str)):
+            return data
+        first = first_sentence(tldr.strip())
+        rest = tldr.strip()[len(first) :].strip()
+        if not rest:
+            return data
+        repairs.mended.append(
+            "tldr had more than one sentence: kept the first, moved the rest to the start "
+            "of summary"
+        )
+        return {**data, "tldr": first, "summary": f"{rest} {summary.strip()}".strip()}
+
+    @field_validator("actors", "stances", "open_questions", mode="wrap")
+    @classmethod
+    def _salvage_items(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        """On the last allowed answer (see :class:`Repairs`), items that fail are dropped."""
+        repairs = _salvaging()
+        if repairs is None or not isinstance(value, list) or info.field_name is None:
+            return handler(value)
+        return _drop_failing(info.field_name, value, handler, repairs)
+
     @field_validator("tldr")
     @classmethod
     def _one_sentence(cls, v: str) -> str:
@@ -388,44 +523,76 @@ class ArticleSummary(_Model):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ArticleSummary:
-        lookup: dict[str, str] = {}
-        for actor in self.actors:
-            if lookup.get(actor.name.casefold()) == actor.name:
-                raise ValueError(f"actor {actor.name!r} is listed twice: keep one entry per actor")
-            for label in dict.fromkeys([actor.name, *actor.aliases]):
-                other = lookup.get(label.casefold())
-                if other is not None and other != actor.name:
-                    raise ValueError(
-                        f"actors {other!r} and {actor.name!r} share the name {label!r}: merge "
-                        "them into one actor and list the other names as aliases"
-                    )
-                lookup[label.casefold()] = actor.name
+        salvage = _salvaging()
+        lookup = self._actor_names(salvage)
         names = [a.name for a in self.actors]
         labels = {a.name: [a.name, *a.aliases] for a in self.actors}
         article = _article(info)
+        stances: list[Stance] = []
         for stance in self.stances:
             canonical = lookup.get(stance.actor.strip().casefold())
             if canonical is None:
-                raise ValueError(
+                problem = (
                     f"stance actor {stance.actor!r} is not a listed actor. Use exactly one of "
                     f"{names} or add the actor to `actors` first."
                 )
+                if salvage is None:
+                    raise ValueError(problem)
+                salvage.drop(describe_item("stances", stance), problem)
+                continue
             stance.actor = canonical
             if article is not None:  # nearest any of the actor's names, aliases too
                 stance._place(article, labels[canonical])
+            stances.append(stance)
+        self.stances = stances
         for question in self.open_questions:
             fixed: list[str] = []
             for name in question.related_actors:
                 canonical = lookup.get(name.strip().casefold())
                 if canonical is None:
-                    raise ValueError(
+                    problem = (
                         f"open question related actor {name!r} is not a listed actor. Use "
                         f"exactly one of {names}, or leave it out."
                     )
+                    if salvage is None:
+                        raise ValueError(problem)
+                    salvage.drop(f"related actor {name!r} of {question.question!r}", problem)
+                    continue
                 if canonical not in fixed:
                     fixed.append(canonical)
             question.related_actors = fixed
         return self
+
+    def _actor_names(self, salvage: Repairs | None) -> dict[str, str]:
+        """Every actor's name and aliases (case-folded) -> its name. One actor listed
+        twice, or two sharing a name, is an error (when salvaging: the later one is dropped)."""
+        lookup: dict[str, str] = {}
+        kept: list[Actor] = []
+        for actor in self.actors:
+            problem = self._clash(actor, lookup)
+            if problem is not None:
+                if salvage is None:
+                    raise ValueError(problem)
+                salvage.drop(describe_item("actors", actor), problem)
+                continue
+            kept.append(actor)
+            for label in dict.fromkeys([actor.name, *actor.aliases]):
+                lookup[label.casefold()] = actor.name
+        self.actors = kept
+        return lookup
+
+    @staticmethod
+    def _clash(actor: Actor, lookup: dict[str, str]) -> str | None:
+        if lookup.get(actor.name.casefold()) == actor.name:
+            return f"actor {actor.name!r} is listed twice: keep one entry per actor"
+        for label in dict.fromkeys([actor.name, *actor.aliases]):
+            other = lookup.get(label.casefold())
+            if other is not None and other != actor.name:
+                return (
+                    f"actors {other!r} and {actor.name!r} share the name {label!r}: merge "
+                    "them into one actor and list the other names as aliases"
+                )
+        return None
 
 
 def schema_dict() -> dict[str, Any]:

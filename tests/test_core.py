@@ -76,8 +76,8 @@ def test_reasks_exhausted_is_a_clear_error(
     fake: FakeOpenAI, seed_text: str, bad_answer: dict[str, Any]
 ) -> None:
     fake.push(*[completion(bad_answer) for _ in range(3)])
-    with pytest.raises(ValidationFailed) as info:
-        _llm(fake, max_retries=1).summarize(seed_text)
+    with pytest.raises(ValidationFailed) as info:  # strict: no item is dropped
+        _llm(fake, max_retries=1, strict=True).summarize(seed_text)
     assert len(fake.requests) == 2  # first answer + one re-ask
     message = str(info.value)
     assert "\n" not in message

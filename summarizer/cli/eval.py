@@ -12,10 +12,12 @@ from summarizer.choices import EngineName
 from summarizer.cli.app import app, reported, setup_logging
 from summarizer.cli.options import (
     BaseUrlOpt,
+    EvidenceOpt,
     MaxTokensOpt,
     ModelOpt,
     ModeOpt,
     RetriesOpt,
+    StrictOpt,
     TempOpt,
     TimeoutOpt,
     Verbose,
@@ -38,6 +40,8 @@ def eval_command(
     temperature: TempOpt = None,
     max_retries: RetriesOpt = None,
     max_tokens: MaxTokensOpt = None,
+    evidence: EvidenceOpt = None,
+    strict: StrictOpt = False,
     timeout: TimeoutOpt = None,
     record: Annotated[
         Path | None, typer.Option("--record", help="Save the raw HTTP traffic here (no auth).")
@@ -72,7 +76,8 @@ def eval_command(
         options = EvalOptions(
             engine=chosen, model=model, base_url=base_url, mode=mode,
             temperature=temperature, max_tokens=max_tokens, max_retries=max_retries,
-            timeout=timeout, record=record, replay=replay, articles=articles, gold=gold,
+            evidence=evidence, strict=strict or None, timeout=timeout, record=record,
+            replay=replay, articles=articles, gold=gold,
             only=only, name=name, info=info,
         )  # fmt: skip
         evaluate(options, out=out, thresholds=thresholds)

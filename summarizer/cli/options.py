@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from summarizer.choices import EngineName, ModeName
+from summarizer.choices import EngineName, EvidenceName, ModeName
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -98,6 +98,22 @@ AllowPrivateUrlsOpt = Annotated[
         help="Fetch URLs that resolve to loopback/private/link-local addresses (intranet).",
     ),
 ]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Fail (exit 10) when list items still fail after the re-asks, instead of "
+        "dropping them with a warning. [env: SUMMARIZER_STRICT]",
+    ),
+]
+EvidenceOpt = Annotated[
+    EvidenceName | None,
+    typer.Option(
+        "--evidence",
+        help="quotes: the model copies passages; sentences: it cites numbered sentences "
+        "[S1]... and the library copies them (default quotes). [env: SUMMARIZER_EVIDENCE]",
+    ),
+]
 
 #: The run flags, declared once: parameter name -> (annotated type, default).
 RUN_FLAGS: dict[str, tuple[Any, Any]] = {
@@ -116,6 +132,8 @@ RUN_FLAGS: dict[str, tuple[Any, Any]] = {
     "no_cache": (NoCacheOpt, False),
     "refresh": (RefreshOpt, False),
     "cache_size_limit": (CacheSizeOpt, None),
+    "strict": (StrictOpt, False),
+    "evidence": (EvidenceOpt, None),
 }
 
 
@@ -156,6 +174,8 @@ def settings_from_flags(run: dict[str, Any] | None = None, **flags: Any) -> Sett
     values = dict(run or {})
     no_cache = values.pop("no_cache", False)
     refresh = values.pop("refresh", False)
+    if not values.get("strict"):  # a flag left off leaves SUMMARIZER_STRICT in force
+        values.pop("strict", None)
     values.update(flags)
     values = {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
     if no_cache:

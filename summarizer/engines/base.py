@@ -62,16 +62,25 @@ class RunStats:
     rate_limit_wait_seconds: float = 0.0
     rate_limited: int = 0  # answers with HTTP 429
     rate_waits_this_call: int = 0  # 429 retries of the current call (not --transport-retries)
+    mended: list[str] = field(default_factory=list)  # format slips the library mended
+    dropped: list[str] = field(default_factory=list)  # list items dropped after the re-asks
 
 
 @dataclass
 class EngineOutput:
-    """One engine run: the summary, what it cost, and anything degraded about it."""
+    """One engine run: the summary, what it cost, and anything degraded about it.
+
+    ``warnings`` make the result degraded (it is not cached); ``notes`` are reported the
+    same way but do not (a mended format slip is the same answer every time); ``dropped``
+    counts the list items dropped after the re-asks (each is named in ``warnings``).
+    """
 
     summary: ArticleSummary
     stats: RunStats = field(default_factory=RunStats)
     chunks: int = 1
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dropped: int = 0
 
 
 @runtime_checkable

@@ -32,7 +32,15 @@ from summarizer.pricing import cost_usd
 
 META_FILE = "meta.json"
 #: Settings that shape the request body: a replay must use the recorded values.
-RECORDED_SETTINGS: tuple[str, ...] = ("model", "mode", "temperature", "max_tokens", "max_retries")
+RECORDED_SETTINGS: tuple[str, ...] = (
+    "model",
+    "mode",
+    "temperature",
+    "max_tokens",
+    "max_retries",
+    "evidence",
+    "strict",
+)
 _FATAL = (RecordingMissing, ConfigError, AuthenticationError, ModelNotFoundError)
 
 
@@ -48,6 +56,8 @@ class EvalOptions:
     temperature: float | None = None
     max_tokens: int | None = None
     max_retries: int | None = None
+    evidence: str | None = None
+    strict: bool | None = None
     timeout: float | None = None
     record: Path | None = None
     replay: Path | None = None
@@ -105,16 +115,20 @@ def rerecord_command(
     for key in ("temperature", "max_tokens", "max_retries"):
         if settings.get(key) is not None:
             parts += [f"--{key.replace('_', '-')}", str(settings[key])]
+    if settings.get("evidence") not in (None, "quotes"):
+        parts += ["--evidence", str(settings["evidence"])]
+    if settings.get("strict"):
+        parts += ["--strict"]
     for key, value in info.items():
         parts += ["--meta", f"{key}={value}"]
     return shlex.join([*parts, "--record", str(directory)])
 
 
-def _hashes(prompts_dir: str | None) -> dict[str, str]:
+def _hashes(prompts_dir: str | None, evidence: str = "quotes") -> dict[str, str]:
     from summarizer.prompts import load_prompts
     from summarizer.schema import schema_hash
 
-    return {"prompt_hash": load_prompts(prompts_dir).hash, "schema_hash": schema_hash()}
+    return {"prompt_hash": load_prompts(prompts_dir, evidence).hash, "schema_hash": schema_hash()}
 
 
 class _LLMRun:
@@ -162,7 +176,7 @@ class _LLMRun:
         return {k: getattr(self.settings, k) for k in RECORDED_SETTINGS}
 
     def _check_hashes(self) -> None:
-        now = _hashes(self.settings.prompts_dir)
+        now = _hashes(self.settings.prompts_dir, self.settings.evidence)
         for key, value in now.items():
             old = self.meta.get(key)
             if old is not None and old != value:
@@ -307,7 +321,7 @@ def write_meta(directory: Path, run: EvalRun, llm: _LLMRun, info: dict[str, str]
         "model": {"name": run.settings.get("model"), **info},
         "date": run.started,
         "endpoint": llm.endpoint,
-        **_hashes(llm.settings.prompts_dir),
+        **_hashes(llm.settings.prompts_dir, llm.settings.evidence),
         "settings": run.settings,
         "summarizer_version": __version__,
         "record_command": rerecord_command(directory, run.settings, llm.endpoint, info),

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from summarizer.engines.base import EngineOutput, RunStats
-from summarizer.engines.llm.engine import LLMEngine
+from summarizer.engines.llm.engine import LLMEngine, keep_repairs
 from summarizer.errors import ValidationFailed
-from summarizer.schema import ArticleSummary, grounded_in
+from summarizer.schema import ArticleSummary, grounded_in, repairing
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -119,15 +119,19 @@ class FunctionModel(LLMEngine):
         response_model: type[M],
     ) -> M:
         history = list(messages)
+        repairs = self.repairs()
         for attempt in range(1, self.settings.max_retries + 2):
             request = ModelRequest(history, response_model.__name__, article, attempt)
             self.requests.append(request)
             stats.requests += 1
             answer = self.function(request)
             stats.attempts += 1
+            repairs.next_answer()
             try:
-                with grounded_in(article):
-                    return response_model.model_validate(answer)
+                with grounded_in(article), repairing(repairs):
+                    result = response_model.model_validate(answer)
+                keep_repairs(repairs, stats)
+                return result
             except ValidationError as exc:
                 stats.reasks += attempt <= self.settings.max_retries
                 history = [

@@ -28,7 +28,14 @@ from summarizer.engines.base import EngineOutput, RunStats
 from summarizer.engines.llm.failures import last_validation_error, translate
 from summarizer.engines.llm.limits import SharedLimit, shared_limit
 from summarizer.errors import SummarizerError
-from summarizer.schema import ArticleSummary, grounded_in, schema_dict
+from summarizer.schema import (
+    ArticleSummary,
+    Repairs,
+    current_repairs,
+    grounded_in,
+    repairing,
+    schema_dict,
+)
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -83,13 +90,15 @@ def request_options(settings: Settings, messages: list[dict[str, str]]) -> dict[
 
 @functools.lru_cache(maxsize=1)
 def response_models_hash() -> str:
-    """Hash of every response model's JSON Schema (the article's and the overview's)."""
+    """Hash of every response model's JSON Schema (the article's, the sentence-citing
+    article's and the overview's)."""
     import json
 
+    from summarizer.citations import CitedSummary
     from summarizer.engines.llm.merge import Overview
 
     h = hashlib.sha256()
-    for schema in (schema_dict(), Overview.model_json_schema()):
+    for schema in (schema_dict(), Overview.model_json_schema(), CitedSummary.model_json_schema()):
         h.update(json.dumps(schema, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
@@ -130,6 +139,9 @@ def _on_response(completion: Any) -> None:
     if stats is not None:
         stats.attempts += 1
         stats.usage.add(getattr(completion, "usage", None))
+    repairs = current_repairs()
+    if repairs is not None:
+        repairs.next_answer()
 
 
 def _on_parse_error(max_retries: int) -> Any:
@@ -192,7 +204,7 @@ class LLMEngine:
     def prompts(self) -> PromptSet:
         from summarizer.prompts import load_prompts
 
-        return load_prompts(self.settings.prompts_dir)
+        return load_prompts(self.settings.prompts_dir, self.settings.evidence)
 
     # -- Engine ----------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
@@ -215,6 +227,7 @@ class LLMEngine:
             "seed": s.seed,
             "max_tokens": s.max_tokens,
             "prompt_hash": self.prompts.full_hash,
+            "evidence": s.evidence,
             "response_models": response_models_hash(),
             "max_retries": s.max_retries,
             # long articles are split by these, so they shape the answer too
@@ -227,7 +240,10 @@ class LLMEngine:
 
         stats = RunStats()
         out = await LongArticle(self, title).run(article, stats)
-        return EngineOutput(out.summary, stats, out.chunks, out.warnings)
+        warnings = [*stats.dropped, *out.warnings]  # a result with dropped items is not cached
+        return EngineOutput(
+            out.summary, stats, out.chunks, warnings, list(stats.mended), len(stats.dropped)
+        )
 
     @property
     def open_clients(self) -> int:
@@ -282,7 +298,8 @@ class LLMEngine:
 
         state = CallState(self.settings, RetryPolicy.from_settings(self.settings), stats)
         state.limit = self.limit
-        with call_scope(state), grounded_in(article):
+        repairs = self.repairs()
+        with call_scope(state), grounded_in(article), repairing(repairs):
             try:
                 result: M = await client.instructor.chat.completions.create(
                     response_model=prepared_model(response_model),
@@ -298,12 +315,34 @@ class LLMEngine:
                 from summarizer.logs import quiet_driven_libraries
 
                 quiet_driven_libraries()  # loggers the call created, for the next calls
+        keep_repairs(repairs, stats)
         return _clean(result)
+
+    def repairs(self) -> Repairs:
+        """This call's :class:`~summarizer.schema.Repairs`: failing list items are dropped on
+        the last allowed answer, unless ``strict``."""
+        return Repairs(salvage_at=0 if self.settings.strict else self.settings.max_retries + 1)
 
     async def summarize(self, article: str, title: str | None, stats: RunStats) -> ArticleSummary:
         """One call with the article prompt (a whole short article, or one chunk)."""
         messages = self.prompts.render(article, title=title or "")
+        if self.settings.evidence == "sentences":
+            from summarizer.citations import CitedSummary
+
+            cited = await self.complete(article, messages, stats, CitedSummary)
+            summary: ArticleSummary = cited.article_summary()
+            return summary
         return await self.complete(article, messages, stats, ArticleSummary)
+
+
+def keep_repairs(repairs: Repairs, stats: RunStats) -> None:
+    """What was mended and dropped in the answer that passed, for the run's warnings."""
+    for note in repairs.mended:
+        log.info("mended: %s", note)
+    for note in repairs.dropped:
+        log.warning("%s", note)
+    stats.mended.extend(repairs.mended)
+    stats.dropped.extend(repairs.dropped)
 
 
 def _clean(result: M) -> M:
