@@ -340,9 +340,8 @@ def test_batch_error_lines_never_carry_the_key(
     listing = tmp_path / "items.jsonl"
     listing.write_text(json.dumps({"id": "k", "text": seed_text}) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    res = CliRunner().invoke(
-        app, ["batch", str(listing), "-o", str(out), "--max-retries", "0", "--no-progress"]
-    )
+    flags = ["--max-retries", "0", "--no-progress", "--strict"]  # strict: the answer fails
+    res = CliRunner().invoke(app, ["batch", str(listing), "-o", str(out), *flags])
     assert res.exit_code == EXIT_SOME_FAILED
     (rec,) = records(out.read_text(encoding="utf-8"))
     assert rec["error"]["type"] == "ValidationFailed" and "***" in rec["error"]["message"]

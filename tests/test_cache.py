@@ -335,7 +335,7 @@ def test_validation_failure_stores_nothing(
 ) -> None:
     llm_env.push(completion(bad_answer), completion(bad_answer))
     with pytest.raises(ValidationFailed):
-        Summarizer(max_retries=1).summarize(seed_text)
+        Summarizer(max_retries=1, strict=True).summarize(seed_text)
     assert len(llm_env.requests) == 2
     assert entries(cdir) == 0
     llm_env.push(completion(good_answer))

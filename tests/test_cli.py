@@ -114,7 +114,7 @@ def test_reasks_exhausted_exit_code(
     llm_env: FakeOpenAI, seed_path: Path, bad_answer: dict[str, Any]
 ) -> None:
     llm_env.push(completion(bad_answer), completion(bad_answer))
-    result = _run("summarize", str(seed_path), "--max-retries", "1", "--no-cache")
+    result = _run("summarize", str(seed_path), "--max-retries", "1", "--no-cache", "--strict")
     assert result.exit_code == ValidationFailed.exit_code
     assert len(result.stderr.strip().splitlines()) == 1
     assert "failed validation after 2 attempt(s)" in result.stderr

@@ -637,6 +637,7 @@ def test_retry_policies_come_from_the_environment(
     monkeypatch.setenv("SUMMARIZER_TRANSPORT_RETRIES", "1")
     monkeypatch.setenv("SUMMARIZER_MAX_RETRIES", "0")
     monkeypatch.setenv("SUMMARIZER_RETRY_MAX_WAIT", "0.01")
+    monkeypatch.setenv("SUMMARIZER_STRICT", "true")
     fake.push(_err(503, "busy"), completion(bad_answer))
     s = Summarizer(base_url=fake.url, model="fake-model", cache=False)
     with pytest.raises(ValidationFailed, match="after 1 attempt"):

@@ -108,7 +108,7 @@ def test_an_ordinary_invalid_answer_is_still_reasked(
 ) -> None:
     fake.push(completion(bad_answer), completion(bad_answer))
     with pytest.raises(ValidationFailed):
-        _llm(fake, max_retries=1).summarize(seed_text)
+        _llm(fake, max_retries=1, strict=True).summarize(seed_text)
     assert len(fake.requests) == 2
 
 

@@ -12,6 +12,7 @@ gives the transport a clock and a sleep that do not wait.
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import time
 from collections.abc import Awaitable, Callable
@@ -130,7 +131,7 @@ class FunctionModel(LLMEngine):
             try:
                 with grounded_in(article), repairing(repairs):
                     result = response_model.model_validate(answer)
-                keep_repairs(repairs, stats)
+                keep_repairs(repairs, stats, self.settings)
                 return result
             except ValidationError as exc:
                 stats.reasks += attempt <= self.settings.max_retries
@@ -148,6 +149,32 @@ class FunctionModel(LLMEngine):
 
     async def aclose(self) -> None:
         return None
+
+
+def cite_sentences(
+    answer: dict[str, Any], article: str, *, sub_quotes: bool = False
+) -> dict[str, Any]:
+    """``answer`` (an ArticleSummary answer) shaped for ``--evidence sentences``: each
+    evidence quote becomes ``{"sentence": "S4"}``, the id of the sentence holding it (with
+    ``sub_quotes``, ``{"sentence": "S4", "quote": ...}`` when the quote is only part of that
+    sentence). A quote in no sentence is left as it is (to test a refusal)."""
+    from summarizer.citations import numbered_sentences
+    from summarizer.grounding import find_span
+
+    sentences = numbered_sentences(article)
+    shaped = copy.deepcopy(answer)
+    for stance in shaped.get("stances", []):
+        cited: list[Any] = []
+        for quote in stance.get("evidence", []):
+            holder = next((s for s in sentences if find_span(s.text, quote) is not None), None)
+            if holder is None:
+                cited.append(quote)
+            elif not sub_quotes or find_span(quote, holder.text) is not None:
+                cited.append({"sentence": holder.id})
+            else:
+                cited.append({"sentence": holder.id, "quote": quote})
+        stance["evidence"] = cited
+    return shaped
 
 
 class VirtualTime:

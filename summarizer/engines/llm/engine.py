@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from summarizer.engines.base import EngineOutput, RunStats
-from summarizer.engines.llm.failures import last_validation_error, translate
+from summarizer.engines.llm.failures import last_validation_error, secrets_of, translate
 from summarizer.engines.llm.limits import SharedLimit, shared_limit
 from summarizer.errors import SummarizerError
 from summarizer.schema import (
@@ -36,6 +36,7 @@ from summarizer.schema import (
     repairing,
     schema_dict,
 )
+from summarizer.secrets import redact
 
 if TYPE_CHECKING:
     from summarizer.config import Settings
@@ -315,7 +316,7 @@ class LLMEngine:
                 from summarizer.logs import quiet_driven_libraries
 
                 quiet_driven_libraries()  # loggers the call created, for the next calls
-        keep_repairs(repairs, stats)
+        keep_repairs(repairs, stats, self.settings)
         return _clean(result)
 
     def repairs(self) -> Repairs:
@@ -335,14 +336,18 @@ class LLMEngine:
         return await self.complete(article, messages, stats, ArticleSummary)
 
 
-def keep_repairs(repairs: Repairs, stats: RunStats) -> None:
-    """What was mended and dropped in the answer that passed, for the run's warnings."""
-    for note in repairs.mended:
+def keep_repairs(repairs: Repairs, stats: RunStats, settings: Settings) -> None:
+    """What was mended and dropped in the answer that passed, for the run's warnings (they
+    quote the model, which may have echoed the key: it is blanked out)."""
+    secrets = secrets_of(settings)
+    mended = [redact(note, secrets) for note in repairs.mended]
+    dropped = [redact(note, secrets) for note in repairs.dropped]
+    for note in mended:
         log.info("mended: %s", note)
-    for note in repairs.dropped:
+    for note in dropped:
         log.warning("%s", note)
-    stats.mended.extend(repairs.mended)
-    stats.dropped.extend(repairs.dropped)
+    stats.mended.extend(mended)
+    stats.dropped.extend(dropped)
 
 
 def _clean(result: M) -> M:
