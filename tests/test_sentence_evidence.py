@@ -157,3 +157,33 @@ def test_cli_flag_and_environment(
     assert "[S1] " in llm_env.requests[-1].body["messages"][1]["content"]
     bad = runner.invoke(app, ["summarize", str(seed_path), "--evidence", "words"])
     assert bad.exit_code == 2
+
+
+def test_a_long_article_cites_sentences_chunk_by_chunk(
+    seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """Each chunk is numbered from S1 on its own; the merged evidence is whole-article text."""
+    from summarizer.config import resolve_settings
+    from summarizer.testing import FunctionModel, ModelRequest
+    from tests.test_chunking import OVERVIEW, check_grounded, chunk_answer, long_article
+
+    article = long_article(seed_text, sections=6)
+
+    def model(request: ModelRequest) -> dict[str, Any]:
+        if request.response_model == "Overview":
+            return OVERVIEW
+        assert request.response_model == "CitedSummary"
+        assert "[S1] " in request.messages[1]["content"]
+        return cite_sentences(chunk_answer(request.article, good_answer, 6), request.article)
+
+    settings = resolve_settings(
+        engine="llm", base_url="http://x.invalid/v1", chunk_tokens=1000, chunk_overlap=100,
+        evidence="sentences",
+    )  # fmt: skip
+    engine = FunctionModel(model, settings)
+    result = Summarizer(settings, engine_impl=engine, cache=False).summarize(article)
+    assert result.meta.chunks >= 3 and result.meta.warnings == []
+    check_grounded(result, article)
+    sentences = {s.text for s in numbered_sentences(article)}
+    assert result.summary.stances
+    assert all(e in sentences for s in result.summary.stances for e in s.evidence)
