@@ -216,9 +216,13 @@ def _cited_text(citation: Any, sentences: tuple[NumberedSentence, ...], actor: A
         if find_span(sentence.text, sub) is not None:
             return sub
         repairs = current_repairs()
-        if repairs is not None:
-            repairs.mended.append(
-                f"the quote {sub!r} cited with {sentence.id} is not in that sentence: the whole "
-                "sentence is the evidence"
+        if repairs is None or not repairs.mend:
+            raise ValueError(
+                f"the quote {sub!r} for actor {actor!r} is not in sentence {sentence.id}. Copy "
+                "words from that sentence exactly, or cite the sentence without a quote."
             )
+        repairs.mended.append(
+            f"the quote {sub!r} cited with {sentence.id} is not in that sentence: the whole "
+            "sentence is the evidence"
+        )
     return sentence.text

@@ -104,13 +104,14 @@ class Repairs:
     """What the library mended or dropped in one model answer (README: "Failure modes").
 
     The LLM engine opens one per structured call (:func:`repairing`) and calls
-    :meth:`next_answer` as each answer arrives. Validators note the format slips they mend
-    (a tldr of two sentences) in ``mended``; on answer number ``salvage_at`` (the last one
-    allowed; 0: never, as with ``strict``) list items that fail are dropped, each named in
-    ``dropped``, instead of failing the whole answer.
+    :meth:`next_answer` as each answer arrives. With ``mend``, validators mend format slips
+    (a tldr of two sentences) and note them in ``mended``; on answer number ``salvage_at``
+    (the last one allowed; 0: never) list items that fail are dropped, each named in
+    ``dropped``, instead of failing the whole answer. ``strict`` turns both off.
     """
 
     salvage_at: int = 0
+    mend: bool = True
     answers: int = 0
     mended: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -472,7 +473,7 @@ class ArticleSummary(_Model):
         """Inside :func:`repairing`: a tldr of several sentences keeps the first, and the
         rest opens the summary (a format slip, mended without a re-ask and noted)."""
         repairs = _REPAIRS.get()
-        if repairs is None or not isinstance(data, dict):
+        if repairs is None or not repairs.mend or not isinstance(data, dict):
             return data
         tldr, summary = data.get("tldr"), data.get("summary")
         if not (isinstance(tldr, str) and isinstance(summary, str)):

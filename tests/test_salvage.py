@@ -186,3 +186,14 @@ def test_a_dropped_item_never_carries_the_key(
     assert result.meta.dropped == 1
     assert SENTINEL_KEY not in json.dumps(result.to_dict())
     assert any("my key is ***" in w for w in result.meta.warnings)
+
+
+def test_strict_mends_nothing_either(
+    fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    """--strict is the all-or-nothing validation of before: a two-sentence tldr is re-asked."""
+    answer = _with(good_answer, tldr=f"{good_answer['tldr']} Moscow denies it.")
+    fake.push(completion(answer), completion(good_answer))
+    result = _llm(fake, max_retries=1, strict=True).summarize(seed_text)
+    assert len(fake.requests) == 2 and result.meta.warnings == []
+    assert "exactly one sentence" in json.dumps(fake.requests[1].body["messages"][2:])

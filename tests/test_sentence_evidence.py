@@ -187,3 +187,15 @@ def test_a_long_article_cites_sentences_chunk_by_chunk(
     sentences = {s.text for s in numbered_sentences(article)}
     assert result.summary.stances
     assert all(e in sentences for s in result.summary.stances for e in s.evidence)
+
+
+def test_strict_re_asks_a_sub_quote_outside_its_sentence(
+    fake: FakeOpenAI, seed_text: str, good_answer: dict[str, Any]
+) -> None:
+    answer = cite_sentences(good_answer, seed_text)
+    answer["stances"][3]["evidence"][0]["quote"] = "a quote this sentence does not hold"
+    fake.push(completion(answer, name="CitedSummary"), _cited(good_answer, seed_text))
+    with _llm(fake, max_retries=1, strict=True) as summarizer:
+        result = summarizer.summarize(seed_text)
+    assert len(fake.requests) == 2 and result.meta.warnings == []
+    assert "is not in sentence" in json.dumps(fake.requests[1].body["messages"][2:])

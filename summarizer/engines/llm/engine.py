@@ -320,9 +320,11 @@ class LLMEngine:
         return _clean(result)
 
     def repairs(self) -> Repairs:
-        """This call's :class:`~summarizer.schema.Repairs`: failing list items are dropped on
-        the last allowed answer, unless ``strict``."""
-        return Repairs(salvage_at=0 if self.settings.strict else self.settings.max_retries + 1)
+        """This call's :class:`~summarizer.schema.Repairs`: format slips are mended, and
+        failing list items dropped on the last allowed answer, unless ``strict``."""
+        if self.settings.strict:
+            return Repairs(salvage_at=0, mend=False)
+        return Repairs(salvage_at=self.settings.max_retries + 1)
 
     async def summarize(self, article: str, title: str | None, stats: RunStats) -> ArticleSummary:
         """One call with the article prompt (a whole short article, or one chunk)."""
