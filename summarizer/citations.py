@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from summarizer.grounding import find_span
+from summarizer.grounding import ground_quote, has_min_words
 from summarizer.schema import (
     MAX_EVIDENCE,
     MAX_STANCES,
@@ -175,7 +175,8 @@ CitedSummary = create_model(
 
 def quote_sentences(data: dict[str, Any], article: str) -> dict[str, Any]:
     """``data`` (a :class:`CitedSummary` answer) as an ArticleSummary answer: each cited
-    sentence replaced by its text, or by the sub-quote when it is inside that sentence."""
+    sentence replaced by its text, or by the sub-quote when it is inside that sentence (exactly,
+    elided or aligned, as :func:`summarizer.grounding.ground_quote` matches quotes)."""
     stances = data.get("stances")
     if not isinstance(stances, list):
         return data
@@ -213,8 +214,8 @@ def _cited_text(citation: Any, sentences: tuple[NumberedSentence, ...], actor: A
         )
     sentence = sentences[number - 1]
     if isinstance(sub, str) and sub.strip():
-        if find_span(sentence.text, sub) is not None:
-            return sub
+        if has_min_words(sub) and ground_quote(sentence.text, sub) is not None:
+            return sub  # grounded again in the whole article, as in quote mode
         repairs = current_repairs()
         if repairs is None or not repairs.mend:
             raise ValueError(
