@@ -103,7 +103,7 @@ StrictOpt = Annotated[
     typer.Option(
         "--strict",
         help="Fail (exit 10) when list items still fail after the re-asks, instead of "
-        "dropping them with a warning. [env: SUMMARIZER_STRICT]",
+        "dropping them with a warning; mend no format slip. [env: SUMMARIZER_STRICT]",
     ),
 ]
 EvidenceOpt = Annotated[
