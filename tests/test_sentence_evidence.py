@@ -199,3 +199,12 @@ def test_strict_re_asks_a_sub_quote_outside_its_sentence(
         result = summarizer.summarize(seed_text)
     assert len(fake.requests) == 2 and result.meta.warnings == []
     assert "is not in sentence" in json.dumps(fake.requests[1].body["messages"][2:])
+
+
+def test_the_provider_batch_refuses_sentence_mode(fake: FakeOpenAI) -> None:
+    """Its requests and its parsing are quote mode's: a sentence-mode run would mix them."""
+    from summarizer.batch.provider import ProviderBatch
+    from summarizer.errors import ConfigError
+
+    with _llm(fake, cache=True) as summarizer, pytest.raises(ConfigError, match="quotes only"):
+        ProviderBatch(summarizer)

@@ -125,6 +125,8 @@ class ProviderBatch:
         self.sleep = sleep or asyncio.sleep
         self.note = note
         engine_of(summarizer)
+        if self.settings.evidence != "quotes":  # its requests and parsing are quote mode's
+            raise ConfigError("--provider-batch supports --evidence quotes only")
         if summarizer.cache is None:
             raise ConfigError(
                 "--provider-batch needs the cache: results are keyed by it (drop --no-cache)"
