@@ -197,3 +197,15 @@ def test_strict_mends_nothing_either(
     result = _llm(fake, max_retries=1, strict=True).summarize(seed_text)
     assert len(fake.requests) == 2 and result.meta.warnings == []
     assert "exactly one sentence" in json.dumps(fake.requests[1].body["messages"][2:])
+
+
+def test_the_service_salvages_too(
+    llm_env: FakeOpenAI, tmp_path: Any, seed_text: str, bad_answer: dict[str, Any]
+) -> None:
+    from tests.test_serve import client
+
+    llm_env.push(completion(bad_answer))
+    with client(tmp_path) as c:
+        r = c.post("/v1/summaries", json={"text": seed_text, "options": {"max_retries": 0}})
+    assert r.status_code == 200
+    assert r.json()["meta"]["dropped"] == 1

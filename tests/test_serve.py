@@ -242,7 +242,8 @@ def test_provider_errors_map_to_statuses(
         )  # fmt: skip
         r = c.post("/v1/summaries", json={"text": seed_text, "options": {"model": "nope"}})
         assert (r.status_code, r.json()["error"]) == (422, "ModelNotFoundError")
-        r = c.post("/v1/summaries", json={"text": seed_text, "options": {"max_retries": 2}})
+        strict = {"max_retries": 2, "strict": True}  # else the failing stance is dropped
+        r = c.post("/v1/summaries", json={"text": seed_text, "options": strict})
         assert (r.status_code, r.json()["error"], r.json()["exit_code"]) == (
             502, "ValidationFailed", 10,
         )  # fmt: skip

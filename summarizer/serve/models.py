@@ -47,6 +47,8 @@ class SummaryOptions(BaseModel):
     token_budget: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = None
     cache: bool | None = None
     refresh: bool | None = None
+    strict: bool | None = None
+    evidence: Literal["quotes", "sentences"] | None = None
 
     def overrides(self) -> dict[str, Any]:
         """The options given, as ``Settings`` overrides."""
