@@ -202,7 +202,7 @@ def test_strict_mends_nothing_either(
 def test_the_service_salvages_too(
     llm_env: FakeOpenAI, tmp_path: Any, seed_text: str, bad_answer: dict[str, Any]
 ) -> None:
-    from tests.test_serve import client
+    from tests.serving import client
 
     llm_env.push(completion(bad_answer))
     with client(tmp_path) as c:
