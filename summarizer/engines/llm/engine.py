@@ -188,6 +188,7 @@ class LLMEngine:
         self.settings = settings
         self._transport = transport
         self._limit: SharedLimit | None = None
+        self._quieted_after_call = False  # quieting walks every logger: once is enough
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Client] = (
             weakref.WeakKeyDictionary()
         )
@@ -313,9 +314,11 @@ class LLMEngine:
                 note = stats.stop_reason
                 raise translate(exc, self.settings, stats.attempts, stats.requests, note) from exc
             finally:
-                from summarizer.logs import quiet_driven_libraries
+                if not self._quieted_after_call:  # loggers the first call created
+                    from summarizer.logs import quiet_driven_libraries
 
-                quiet_driven_libraries()  # loggers the call created, for the next calls
+                    quiet_driven_libraries()
+                    self._quieted_after_call = True
         keep_repairs(repairs, stats, self.settings)
         return _clean(result)
 
