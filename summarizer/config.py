@@ -12,8 +12,10 @@ variable, and what a good value looks like.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -53,6 +55,16 @@ def parse_size(raw: str | int, name: str = "cache size limit") -> int:
         return int(float(number) * _SIZE_UNITS[unit])
     except (ValueError, OverflowError):
         raise ConfigError(f"{name} {raw!r} is not a size: use bytes or e.g. 512MB, 2GB") from None
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The TOML file ``path`` as a dict; a :class:`ConfigError` naming ``what`` it is."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from exc
 
 
 def _size(raw: Any) -> Any:

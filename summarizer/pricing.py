@@ -10,13 +10,13 @@ shape replaces or adds entries. A model with no entry has no known price: its co
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from summarizer.config import read_toml
 from summarizer.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -88,12 +88,7 @@ def _entry(entry: Any, where: str) -> Price:
 
 def read_prices(path: Path) -> dict[tuple[str, str], Price]:
     """The entries of one price file, keyed by (host, model)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the price file {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"the price file {path} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "the price file")
     entries = data.get("price", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: prices are [[price]] tables")

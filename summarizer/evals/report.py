@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.config import read_toml
 from summarizer.errors import ConfigError
 from summarizer.evals.runner import EvalRun
 
@@ -65,12 +65,7 @@ def default_thresholds_path() -> Path:
 
 def load_thresholds(path: Path, name: str) -> dict[str, float] | None:
     """The section for run ``name``, or None when the file has no such section."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read thresholds file {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"thresholds file {path} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "thresholds file")
     section = data.get(name)
     if section is None:
         return None
