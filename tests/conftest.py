@@ -55,6 +55,16 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     yield
 
 
+def article_files(folder: Path, seed_text: str, n: int) -> list[str]:
+    """``n`` distinct article files (the seed plus a numbered line) in ``folder``."""
+    paths = []
+    for i in range(n):
+        path = folder / f"a{i}.txt"
+        path.write_text(f"{seed_text}\n\nCopy {i}.", encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
 @pytest.fixture
 def seed_text() -> str:
     path = SEED if SEED.exists() else SEED_SHARED

@@ -17,7 +17,7 @@ from summarizer.engines.base import Usage
 from summarizer.errors import BudgetExceeded, ConfigError
 from summarizer.pricing import SHIPPED, Price, price_of, read_prices
 from summarizer.testing.fake_openai import FakeOpenAI, completion
-from tests.conftest import SENTINEL_KEY
+from tests.conftest import SENTINEL_KEY, article_files
 
 Answer = dict[str, Any]
 # 1,000 prompt tokens at $2/M and 500 completion tokens at $10/M: $0.002 + $0.005
@@ -90,15 +90,6 @@ def test_a_bad_price_file_is_a_config_error(tmp_path: Path) -> None:
         read_prices(bad)
 
 
-def _articles(tmp_path: Path, seed_text: str, n: int) -> list[str]:
-    paths = []
-    for i in range(n):
-        path = tmp_path / f"a{i}.txt"
-        path.write_text(f"{seed_text}\n\nCopy {i}.", encoding="utf-8")
-        paths.append(str(path))
-    return paths
-
-
 def test_batch_total_and_cost_budget(
     llm_env: FakeOpenAI, prices: Path, tmp_path: Path, seed_text: str, good_answer: Answer
 ) -> None:
@@ -106,7 +97,7 @@ def test_batch_total_and_cost_budget(
     third is not; the in-flight one finishes; exit 9."""
     llm_env.push(*[completion(good_answer, prompt_tokens=1000, completion_tokens=500)] * 3)
     out = tmp_path / "out.jsonl"
-    args = ["batch", *_articles(tmp_path, seed_text, 3), "-o", str(out), "-j", "1"]
+    args = ["batch", *article_files(tmp_path, seed_text, 3), "-o", str(out), "-j", "1"]
     args += ["--no-cache", "--no-progress", "--prices", str(prices), "--cost-budget", "0.0105"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == BudgetExceeded.exit_code, result.output
@@ -121,7 +112,7 @@ def test_batch_total_and_cost_budget(
 def test_cost_budget_needs_a_known_price(
     llm_env: FakeOpenAI, tmp_path: Path, seed_text: str
 ) -> None:
-    args = ["batch", *_articles(tmp_path, seed_text, 1), "--cost-budget", "1", "--no-progress"]
+    args = ["batch", *article_files(tmp_path, seed_text, 1), "--cost-budget", "1", "--no-progress"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == ConfigError.exit_code
     assert "--cost-budget needs a price for model 'fake-model'" in result.output

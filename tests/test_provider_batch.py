@@ -19,19 +19,10 @@ from summarizer.cli.batch_provider import ProviderOptions
 from summarizer.config import resolve_settings
 from summarizer.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED
 from summarizer.testing.fake_openai import FakeOpenAI, Reply, completion
-from tests.conftest import SENTINEL_KEY
+from tests.conftest import SENTINEL_KEY, article_files
 
 Answer = dict[str, Any]
 runner = CliRunner()
-
-
-def _articles(tmp_path: Path, seed_text: str, n: int) -> list[str]:
-    paths = []
-    for i in range(n):
-        path = tmp_path / f"a{i}.txt"
-        path.write_text(f"{seed_text}\n\nCopy {i}.", encoding="utf-8")
-        paths.append(str(path))
-    return paths
 
 
 def _run(args: list[str]) -> Any:
@@ -75,7 +66,7 @@ def test_request_line_equals_the_body_sent_for_the_same_article(
     fake: FakeOpenAI, seed_text: str, good_answer: Answer, tmp_path: Path
 ) -> None:
     """Byte for byte (as JSON): --write-requests, then the same article synchronously."""
-    (path,) = _articles(tmp_path, seed_text, 1)
+    (path,) = article_files(tmp_path, seed_text, 1)
     requests = tmp_path / "requests.jsonl"
     env = {"SUMMARIZER_BASE_URL": fake.url, "SUMMARIZER_API_KEY": SENTINEL_KEY}
     env["SUMMARIZER_MODEL"] = "fake-model"
@@ -94,7 +85,7 @@ def test_request_line_equals_the_body_sent_for_the_same_article(
 def test_happy_path_lands_in_the_cache(
     llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: Answer
 ) -> None:
-    paths = _articles(tmp_path, seed_text, 2)
+    paths = article_files(tmp_path, seed_text, 2)
     llm_env.push(completion(good_answer), completion(good_answer))
     out = tmp_path / "out.jsonl"
     result = _run([*paths, "-o", str(out), "--no-progress"])
@@ -120,7 +111,7 @@ def test_batch_discount_in_cost(
     )
     llm_env.push(completion(good_answer, prompt_tokens=1000, completion_tokens=500))
     out = tmp_path / "out.jsonl"
-    paths = _articles(tmp_path, seed_text, 1)
+    paths = article_files(tmp_path, seed_text, 1)
     result = _run([*paths, "-o", str(out), "--no-progress", "--prices", str(prices)])
     assert result.exit_code == 0, result.output
     assert _lines(out)[0]["result"]["meta"]["cost_usd"] == pytest.approx(0.0035)
@@ -134,7 +125,7 @@ def test_expired_or_failed_batch(
     llm_env.batch_api.expire_after = 1  # an expired batch still answered its first line
     llm_env.push(completion(good_answer))
     out = tmp_path / "out.jsonl"
-    result = _run([*_articles(tmp_path, seed_text, 2), "-o", str(out), "--no-progress"])
+    result = _run([*article_files(tmp_path, seed_text, 2), "-o", str(out), "--no-progress"])
     assert result.exit_code == EXIT_SOME_FAILED, result.output
     lines = _lines(out)
     failed = [line for line in lines if "error" in line]
@@ -152,7 +143,7 @@ def test_an_error_line_is_a_failed_article(
 ) -> None:
     llm_env.push(Reply(action="error", body="the model is overloaded"), completion(good_answer))
     out = tmp_path / "out.jsonl"
-    result = _run([*_articles(tmp_path, seed_text, 2), "-o", str(out), "--no-progress"])
+    result = _run([*article_files(tmp_path, seed_text, 2), "-o", str(out), "--no-progress"])
     assert result.exit_code == EXIT_SOME_FAILED, result.output
     lines = _lines(out)
     failed = [line for line in lines if "error" in line]
@@ -165,7 +156,7 @@ def test_invalid_answer_is_reasked_synchronously(
 ) -> None:
     llm_env.push(completion(bad_answer), completion(good_answer))  # batch answer, then re-ask
     out = tmp_path / "out.jsonl"
-    result = _run([*_articles(tmp_path, seed_text, 1), "-o", str(out), "--no-progress"])
+    result = _run([*article_files(tmp_path, seed_text, 1), "-o", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     (line,) = _lines(out)
     assert line["result"]["meta"]["attempts"] == 2 and line["result"]["meta"]["requests"] == 2
@@ -179,7 +170,7 @@ def test_no_reask_writes_a_failed_line(
 ) -> None:
     llm_env.push(completion(bad_answer))
     out = tmp_path / "out.jsonl"
-    args = [*_articles(tmp_path, seed_text, 1), "-o", str(out), "--no-progress", "--no-reask"]
+    args = [*article_files(tmp_path, seed_text, 1), "-o", str(out), "--no-progress", "--no-reask"]
     result = _run(args)
     assert result.exit_code == EXIT_SOME_FAILED, result.output
     (line,) = _lines(out)
@@ -189,7 +180,7 @@ def test_no_reask_writes_a_failed_line(
 def test_resume_after_interruption_never_submits_twice(
     llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: Answer
 ) -> None:
-    paths = _articles(tmp_path, seed_text, 2)
+    paths = article_files(tmp_path, seed_text, 2)
     out = tmp_path / "out.jsonl"
     settings = resolve_settings()
     polls: list[float] = []
@@ -223,7 +214,7 @@ def test_read_responses_validates_a_finished_output_file(
     llm_env: FakeOpenAI, tmp_path: Path, seed_text: str, good_answer: Answer
 ) -> None:
     """The vLLM run_batch round trip: write the requests, answer them elsewhere, read."""
-    paths = _articles(tmp_path, seed_text, 2)
+    paths = article_files(tmp_path, seed_text, 2)
     requests = tmp_path / "requests.jsonl"
     assert _run([*paths, "--write-requests", str(requests)]).exit_code == 0
     answers = tmp_path / "responses.jsonl"
