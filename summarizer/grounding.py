@@ -96,7 +96,9 @@ _PLAIN_CHARS = (
     "!-_a-~\u00c0-\u024f\u0386\u0388-\u03ff\u0400-\u0482\u048a-\u04ff"
     "\u3040-\u3098\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
 )
-_SEGMENT = re.compile(f"([\\s\u200b\ufeff]+)|([{_PLAIN_CHARS}]+)")
+# A plain run may hold single ASCII spaces between plain characters: such a space is
+# its own normalized form, so prose is copied a line at a time, not a word at a time.
+_SEGMENT = re.compile(f"([\\s\u200b\ufeff]+)|([{_PLAIN_CHARS}]+(?: [{_PLAIN_CHARS}]+)*)")
 _MAX_MARKS = 30  # Unicode's stream-safe limit: longer runs of marks start a new character
 
 
