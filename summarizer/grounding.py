@@ -223,6 +223,10 @@ def normalized(text: str, fold_case: bool = False) -> NormalizedText:
     return normalize(text, fold_case)
 
 
+# Quotes and names are cleaned again and again: an actor's name is looked up for the
+# actor, for each of its stances and for its mentions. Both are pure functions of short
+# strings, so each is cleaned once (a small bounded cache, per process).
+@lru_cache(maxsize=4096)
 def _clean_quote(quote: str, fold_case: bool = False) -> str:
     q = normalize(quote, fold_case).text.strip()
     # A quote wrapped in its own quote marks: the marks are not part of the span.
@@ -317,6 +321,7 @@ def _name_hits(norm: NormalizedText, name: str) -> Iterator[int]:
         pos = norm.text.find(name, pos + 1)
 
 
+@lru_cache(maxsize=4096)
 def _clean_name(name: str) -> str:
     n = _clean_quote(name, fold_case=True)
     return n if words(n) else ""  # punctuation alone names nobody

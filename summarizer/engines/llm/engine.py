@@ -272,7 +272,10 @@ class LLMEngine:
         if client is None:
             from summarizer.logs import quiet_driven_libraries, remember_secret
 
+            from summarizer.engines.llm.instructor_patch import memoize_async_validator_check
+
             _import_retry_loop()
+            memoize_async_validator_check()
             quiet_driven_libraries()
             key = self.settings.api_key
             remember_secret(key.get_secret_value() if key else None)
