@@ -227,11 +227,12 @@ def check_text(text: str, source: str, warnings: list[str] | None = None) -> Art
     """Reject text with nothing to summarize; otherwise wrap it, unchanged."""
     if not text.strip():
         raise InputError(f"{source}: the article is empty")
-    words = sum(
-        len(_WORD.findall(line))
-        for line in text.splitlines()
-        if not _BOILERPLATE_LINE.match(line.strip())
-    )
+    words = 0
+    for line in text.splitlines():  # counted only as far as MIN_WORDS: a check, not a tally
+        if not _BOILERPLATE_LINE.match(line.strip()):
+            words += len(_WORD.findall(line))
+            if words >= MIN_WORDS:
+                break
     if words < MIN_WORDS:
         raise InputError(
             f"{source}: no article text (only {words} word(s) outside boilerplate; "

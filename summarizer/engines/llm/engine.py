@@ -118,6 +118,19 @@ def prepared_model(response_model: type[M]) -> type[M]:
     return wrapped
 
 
+def _instructor_client(raw: Any, mode: Any) -> Any:
+    """instructor over ``raw`` (what ``instructor.from_openai`` builds), its requests sent
+    by :func:`summarizer.engines.llm.chat.chat_completions`."""
+    import instructor
+
+    from summarizer.engines.llm.chat import chat_completions
+
+    create = instructor.patch(create=chat_completions(raw), mode=mode)
+    return instructor.AsyncInstructor(
+        client=raw, create=create, mode=mode, provider=instructor.Provider.OPENAI
+    )
+
+
 @dataclass
 class _Client:
     """One event loop's ``AsyncOpenAI`` client, its transport and its instructor wrapper."""
@@ -264,15 +277,13 @@ class LLMEngine:
     # -- one structured call ---------------------------------------------------------------
     def _client(self) -> _Client:
         import httpx2
-        import instructor
         import openai
 
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            from summarizer.logs import quiet_driven_libraries, remember_secret
-
             from summarizer.engines.llm.instructor_patch import memoize_async_validator_check
+            from summarizer.logs import quiet_driven_libraries, remember_secret
 
             _import_retry_loop()
             memoize_async_validator_check()
@@ -284,7 +295,7 @@ class LLMEngine:
             transport = self._transport or ModelTransport()
             http = httpx2.AsyncClient(transport=transport, timeout=self.settings.timeout)
             raw = openai.AsyncOpenAI(**client_options(self.settings), http_client=http)
-            wrapped = instructor.from_openai(raw, mode=instructor_mode(self.settings.mode))
+            wrapped = _instructor_client(raw, instructor_mode(self.settings.mode))
             wrapped.on("completion:response", _on_response)
             wrapped.on("parse:error", _on_parse_error(self.settings.max_retries))
             client = self._clients[loop] = _Client(raw, wrapped)

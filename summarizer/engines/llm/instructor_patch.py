@@ -37,19 +37,20 @@ def memoize_async_validator_check() -> bool:
         return False
     if getattr(original, _MARK, False):
         return True
-    memoized = _memoized(original)
-    checks.reject_async_validators = memoized
+    memoized = memoized_check(original)
+    setattr(checks, "reject_async_validators", memoized)  # noqa: B010 (a module's name)
     for name in _BOUND_IN:
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
         if getattr(module, "reject_async_validators", None) is original:
-            module.reject_async_validators = memoized  # type: ignore[attr-defined]
+            setattr(module, "reject_async_validators", memoized)  # noqa: B010
     return True
 
 
-def _memoized(original: Callable[[Any], None]) -> Callable[[Any], None]:
+def memoized_check(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``original`` (instructor's check), remembering the classes that passed it."""
     passed: weakref.WeakSet[type] = weakref.WeakSet()
 
     def reject_async_validators(response_model: Any) -> None:

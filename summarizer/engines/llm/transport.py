@@ -279,7 +279,8 @@ class ModelTransport(httpx2.AsyncBaseTransport):
         stats.requests += 1
         limit = max(MIN_REQUEST_TIMEOUT, min(state.policy.timeout, remaining()))
         try:
-            response = await asyncio.wait_for(self._send(request), limit)
+            async with asyncio.timeout(limit):  # no extra task, unlike wait_for
+                response = await self._send(request)
         except TimeoutError:
             raise httpx2.ReadTimeout(
                 f"no complete answer within {limit:.3g}s", request=request
