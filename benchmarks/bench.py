@@ -57,6 +57,26 @@ def median_time(fn: Callable[[], Any], n: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+def block_medians(
+    a: Callable[[], Any], b: Callable[[], Any], n: int, warmup: int = 1, blocks: int = 4
+) -> tuple[float, float]:
+    """Median times of ``n`` runs of ``a`` and of ``b``, taken in alternating blocks
+    (a x n/blocks, b x n/blocks, ...): a change in the machine's load during the run
+    weighs on both alike, while each block runs warm (alternating every call would add
+    the same cache misses to both and flatter the ratio)."""
+    for _ in range(warmup):
+        a()
+        b()
+    times: dict[int, list[float]] = {0: [], 1: []}
+    for _ in range(blocks):
+        for which, fn in enumerate((a, b)):
+            for _ in range(max(1, n // blocks)):
+                t = time.perf_counter()
+                fn()
+                times[which].append(time.perf_counter() - t)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -144,8 +164,7 @@ def bench_overhead(url: str, n: int, latency: float = 0.0) -> None:
         calls = out.choices[0].message.tool_calls or []
         json.loads(calls[0].function.arguments)  # type: ignore[union-attr]
 
-    ours_t = median_time(lambda: s.summarize(text), n, warmup=3)
-    raw_t = median_time(raw, n, warmup=3)
+    ours_t, raw_t = block_medians(lambda: s.summarize(text), raw, n, warmup=3)
     ratio = ours_t / raw_t
     where = f" @ {latency * 1000:.0f} ms" if latency else " @ 0 ms"
     row("in-process overhead" + where, f"Summarizer.summarize {ours_t * 1000:.1f} ms",
