@@ -16,6 +16,7 @@ from summarizer.config import resolve_settings
 from summarizer.engines.llm.engine import LLMEngine
 from summarizer.engines.llm.limits import (
     Bucket,
+    duration,
     limit_key,
     process_totals,
     request_tokens,
@@ -159,6 +160,81 @@ def test_limits_are_learned_from_headers(
         assert vt.sleeps == []
         s.summarize(seed_text + "\n\nMore.")
     assert len(vt.sleeps) == 1 and 0.3 < vt.sleeps[0] <= 1.0
+
+
+def test_a_leaky_buckets_reset_adds_no_wait(
+    fake: FakeOpenAI, seed_text: str, good_answer: Answer
+) -> None:
+    """OpenAI's reset is the time to a full bucket (60 s from empty at 60/min): the next
+    request still goes after one request's refill, not after the full reset."""
+    empty = {
+        "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "1m0s",
+    }
+    fake.push(Reply(200, completion(good_answer), empty), completion(good_answer))
+    vt = VirtualTime()
+    with _summarizer(fake.url, vt) as s:
+        s.summarize(seed_text)
+        s.summarize(seed_text + "\n\nMore.")
+    assert len(vt.sleeps) == 1 and 0.3 < vt.sleeps[0] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait", "settings"),
+    [
+        # a fixed window of 600 a minute, spent, new in 7 s: a leaky 600/min would send
+        # again after 0.1 s, into 429s
+        (
+            {
+                "x-ratelimit-limit-requests": "600",
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": "7s",
+            },
+            7.0,
+            {},
+        ),
+        # no limit given: only the reset says when
+        ({"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2500ms"}, 2.5, {}),
+        # tokens (counted, --tpm given): fewer left than a request reserves
+        (
+            {
+                "x-ratelimit-limit-tokens": "900000",
+                "x-ratelimit-remaining-tokens": "10",
+                "x-ratelimit-reset-tokens": "4s",
+            },
+            4.0,
+            {"tpm": 900000},
+        ),
+    ],
+)
+def test_a_reset_the_buckets_cannot_foresee_holds_every_worker(
+    fake: FakeOpenAI,
+    seed_text: str,
+    good_answer: Answer,
+    headers: dict[str, str],
+    wait: float,
+    settings: dict[str, Any],
+) -> None:
+    fake.push(Reply(200, completion(good_answer), headers), completion(good_answer))
+    vt = VirtualTime()
+    with _summarizer(fake.url, vt, **settings) as s:
+        s.summarize(seed_text)
+        assert vt.sleeps == []
+        s.summarize(seed_text + "\n\nMore.")
+    assert vt.sleeps == [pytest.approx(wait, abs=0.01)]
+    assert fake.rate_limited == 0
+
+
+def test_reset_durations_as_providers_write_them() -> None:
+    assert duration("6m0s") == 360.0
+    assert duration("20ms") == pytest.approx(0.02)
+    assert duration("1h2m3.5s") == 3723.5
+    assert duration("1.5") == 1.5
+    assert duration("1m30s") == 90.0
+    assert duration("soon") is None
+    assert duration("") is None
+    assert duration(None) is None
 
 
 def test_tokens_reserved_as_the_provider_counts_them_and_corrected() -> None:

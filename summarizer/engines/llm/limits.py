@@ -10,7 +10,8 @@ batch worker talking to the same account draws from the same buckets:
   its tokens as the provider counts them (prompt estimate plus ``max_tokens``) before it is
   sent, and the reservation is corrected from the answer's real usage. The buckets follow
   the server's own count when it says it has less left than we think, so they slow down
-  before the server's bucket is empty;
+  before the server's bucket is empty; a server whose ``x-ratelimit-reset-*`` does not fit
+  a per-minute bucket (a fixed window) and has nothing left holds everyone until its reset;
 * one gate: a 429 pauses every worker until its ``Retry-After`` has passed, instead of each
   retrying on its own into the same wall.
 
@@ -28,6 +29,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -252,8 +254,9 @@ class SharedLimit:
     def learn(
         self, headers: Mapping[str, str], now: float, reservation: Reservation | None = None
     ) -> None:
-        """Read ``x-ratelimit-{limit,remaining}-{requests,tokens}`` (OpenAI, Azure, vLLM
-        proxies): create the buckets the user did not configure, and follow the count."""
+        """Read ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}`` (OpenAI, Azure,
+        vLLM proxies): create the buckets the user did not configure, follow the count,
+        and hold everyone until a reset the buckets cannot foresee."""
         for kind in ("requests", "tokens"):
             remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
             if remaining is None:
@@ -272,6 +275,67 @@ class SharedLimit:
                 log.info("rate limit %s: learned %g %s per minute", self.name, limit, kind)
             mark = reservation.marks.get(kind) if reservation is not None else None
             bucket.observe(limit, remaining, now, mark)
+        for kind in ("requests", "tokens"):
+            self._hold_until_reset(kind, headers, now, reservation)
+
+    def _hold_until_reset(
+        self, kind: str, headers: Mapping[str, str], now: float, reservation: Reservation | None
+    ) -> None:
+        """Read ``x-ratelimit-reset-{kind}`` (the time until the server's count is full
+        again). A per-minute leaky bucket, as OpenAI's, refills in exactly the time the
+        buckets above assume, so they already pace it. A server whose reset does not fit
+        that (a fixed window, or no limit given) and that has nothing left for another
+        request holds every worker until its reset, instead of being sent 429s."""
+        remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+        reset = duration(headers.get(f"x-ratelimit-reset-{kind}"))
+        if remaining is None or reset is None or reset <= 0:
+            return
+        needed = 1.0
+        if kind == "tokens":
+            needed = max(1.0, reservation.tokens if reservation is not None else 1.0)
+        if remaining >= needed:
+            return
+        limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+        if limit is not None and limit > 0:
+            leaky = (limit - remaining) / (limit / MINUTE)  # a per-minute bucket's refill
+            if abs(reset - leaky) <= 0.25 * leaky + 0.05:
+                return
+        with self._lock:
+            self.paused_until = max(self.paused_until, now + reset)
+        log.info(
+            "rate limit %s: no %s left until its reset in %.2fs; every worker waits",
+            self.name,
+            kind,
+            reset,
+        )
+
+
+_DURATION = re.compile(
+    r"(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+(?:\.\d+)?)ms)?"
+)
+
+
+def duration(raw: str | None) -> float | None:
+    """Seconds in a rate-limit reset header: ``"1s"``, ``"6m0s"``, ``"20ms"``,
+    ``"1h2m3.5s"`` (OpenAI, Azure) or a plain number of seconds; None if unreadable."""
+    if raw is None:
+        return None
+    text = raw.strip().lower()
+    plain = _number(text)
+    if plain is not None:
+        return plain
+    m = _DURATION.fullmatch(text)
+    if not text or m is None:
+        return None
+    parts = {k: float(v) for k, v in m.groupdict().items() if v is not None}
+    seconds = (
+        parts.get("h", 0.0) * 3600
+        + parts.get("m", 0.0) * 60
+        + parts.get("s", 0.0)
+        + parts.get("ms", 0.0) / 1000
+    )
+    return seconds if math.isfinite(seconds) else None
 
 
 def _number(raw: str | None) -> float | None:
