@@ -5,7 +5,8 @@
 2. added latency: each request's time minus the fake's own (a direct call to it), p50 and
    p99 (goal p99 <= 50 ms), one request at a time and under the load of 1.; next to it
    the same article through the library alone (``Summarizer.asummarize`` in this
-   process), which tells the server's share from the library's;
+   process), which tells the server's share from the library's, and a plain
+   ``AsyncOpenAI`` call at the same load: the floor under any server built on the SDK;
 3. extractive engine requests per second, 1 worker vs 2 workers.
 
 Run: ``python benchmarks/bench_serve.py`` (needs ``summarizer[serve]``).
@@ -21,8 +22,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import httpx
 
@@ -102,17 +105,22 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
-        lib_alone, lib_wall = asyncio.run(_library(fake_url))
+        lib_alone, lib_times, lib_wall = asyncio.run(_library(fake_url))
+        sdk_times, sdk_wall = asyncio.run(_raw_sdk(fake_url))
         width = min(CONCURRENCY, MAX_INFLIGHT)
         ideal = math.ceil(REQUESTS / width) * LATENCY
         own = statistics.median(direct)
         print(f"throughput: {REQUESTS} requests at concurrency {CONCURRENCY} in {wall:.2f}s, "
-              f"ideal {ideal:.2f}s: ratio {ideal / wall:.2f} (goal >= 0.9); the library alone, "
-              f"same load: {lib_wall:.2f}s, ratio {ideal / lib_wall:.2f}")  # fmt: skip
+              f"ideal {ideal:.2f}s: ratio {ideal / wall:.2f} (goal >= 0.9); same load in this "
+              f"process, the library alone: {lib_wall:.2f}s, ratio {ideal / lib_wall:.2f}; "
+              f"a raw openai SDK call alone: {sdk_wall:.2f}s, "
+              f"ratio {ideal / sdk_wall:.2f}")  # fmt: skip
         for name, values in (
             ("server, one at a time", alone),
             ("library, one at a time", lib_alone),
             (f"server, concurrency {CONCURRENCY}", times),
+            (f"library alone, concurrency {CONCURRENCY}", lib_times),
+            (f"raw openai SDK call alone, concurrency {CONCURRENCY}", sdk_times),
         ):
             added = [t - own for t in values]
             print(f"added latency over the fake's own {own * 1000:.0f} ms ({name}): "
@@ -137,27 +145,67 @@ def main() -> None:
     fake.wait(10)
 
 
-async def _library(fake_url: str) -> tuple[list[float], float]:
-    """The same article through ``Summarizer.asummarize`` here: 30 alone, then the load."""
+async def _timed(call: Callable[[], Awaitable[object]], n: int, width: int) -> list[float]:
+    gate = asyncio.Semaphore(width)
+
+    async def one() -> float:
+        async with gate:
+            start = time.perf_counter()
+            await call()
+            return time.perf_counter() - start
+
+    return await asyncio.gather(*(one() for _ in range(n)))
+
+
+async def _library(fake_url: str) -> tuple[list[float], list[float], float]:
+    """The same article through ``Summarizer.asummarize`` here: 30 alone, then the load
+    (each call's time, and the wall time)."""
     sys.path.insert(0, str(ROOT))
     from summarizer.api import Summarizer
 
     async with Summarizer(base_url=fake_url, api_key="sk-bench", cache=False) as s:
-        await asyncio.gather(*(s.asummarize(ARTICLE) for _ in range(8)))
-        alone = []
-        for _ in range(30):
-            start = time.perf_counter()
-            await s.asummarize(ARTICLE)
-            alone.append(time.perf_counter() - start)
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def one() -> None:
-            async with gate:
-                await s.asummarize(ARTICLE)
-
+        await _timed(lambda: s.asummarize(ARTICLE), 8, 8)  # warm up
+        alone = await _timed(lambda: s.asummarize(ARTICLE), 30, 1)
         started = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(REQUESTS)))
-        return alone, time.perf_counter() - started
+        times = await _timed(lambda: s.asummarize(ARTICLE), REQUESTS, CONCURRENCY)
+        return alone, times, time.perf_counter() - started
+
+
+async def _raw_sdk(fake_url: str) -> tuple[list[float], float]:
+    """The floor under any server built on the SDK: the same load as plain
+    ``AsyncOpenAI`` calls (same messages and forced tool; arguments parsed, nothing
+    validated), in this process."""
+    import json
+
+    import openai
+
+    from summarizer.api import Summarizer
+    from summarizer.schema import ArticleSummary
+
+    render = Summarizer(base_url=fake_url, api_key="sk-bench", cache=False).engine.prompts
+    messages: Any = render.render(ARTICLE, title="")  # type: ignore[attr-defined]
+    tool: Any = {
+        "type": "function",
+        "function": {
+            "name": "ArticleSummary",
+            "description": ArticleSummary.__doc__ or "",
+            "parameters": ArticleSummary.model_json_schema(),
+        },
+    }
+    choice: Any = {"type": "function", "function": {"name": "ArticleSummary"}}
+    async with openai.AsyncOpenAI(base_url=fake_url, api_key="sk-bench", max_retries=0) as c:
+
+        async def call() -> None:
+            out = await c.chat.completions.create(
+                model="gpt-4o-mini", messages=messages, tools=[tool], tool_choice=choice
+            )
+            calls = out.choices[0].message.tool_calls or []
+            json.loads(calls[0].function.arguments)  # type: ignore[union-attr]
+
+        await _timed(call, 8, 8)  # warm up
+        started = time.perf_counter()
+        times = await _timed(call, REQUESTS, CONCURRENCY)
+        return times, time.perf_counter() - started
 
 
 def _direct(fake_url: str, n: int) -> list[float]:

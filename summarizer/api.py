@@ -18,7 +18,8 @@ from summarizer import __version__
 from summarizer.cache import ResultCache, cache_dir, cache_key, key_material
 from summarizer.config import Settings, resolve_settings
 from summarizer.engines import create_engine, engine_notices
-from summarizer.errors import ConfigError, InputError
+from summarizer.engines.base import Usage
+from summarizer.errors import ConfigError, InputError, SummarizerError
 from summarizer.inputs import check_text
 from summarizer.pricing import cost_usd
 from summarizer.result import RunMeta, SummaryResult, TokenUsage
@@ -113,7 +114,11 @@ class Summarizer:
             hit = self._cached(cache, key, article, started)
             if hit is not None:
                 return hit
-        out = await self.engine.run(article, title)
+        try:
+            out = await self.engine.run(article, title)
+        except SummarizerError as exc:
+            self._price_failure(exc)
+            raise
         result = SummaryResult(summary=out.summary, meta=self._meta(out, started))
         if cache is not None and key is not None:
             if out.warnings:  # degraded (e.g. a fallback overview): try again next time
@@ -121,6 +126,14 @@ class Summarizer:
             else:
                 self._store(cache, key, result)
         return result
+
+    def _price_failure(self, exc: SummarizerError) -> None:
+        """A failed call's spend, as its error's ``details["cost_usd"]`` (``None``: no known
+        price), from the ``usage`` and ``requests`` its engine put there."""
+        usage = exc.details.get("usage")
+        if isinstance(usage, Usage) and "cost_usd" not in exc.details:
+            requests = int(exc.details.get("requests") or 0)
+            exc.details["cost_usd"] = cost_usd(self.settings, usage, requests)
 
     def _prepare(self, text: str, title: str | None) -> tuple[str, str | None]:
         if not isinstance(text, str):

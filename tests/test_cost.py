@@ -109,6 +109,31 @@ def test_batch_total_and_cost_budget(
     assert len(llm_env.requests) == 2
 
 
+def test_a_failed_article_counts_toward_the_cost_budget(
+    llm_env: FakeOpenAI, prices: Path, tmp_path: Path, seed_text: str, good_answer: Answer
+) -> None:
+    """The first article's answer fails validation, but its tokens were paid for: that
+    spend reaches the budget, so the second article is not sent."""
+    bad = completion({"tldr": 3}, prompt_tokens=1000, completion_tokens=500)
+    llm_env.push(bad, completion(good_answer, prompt_tokens=1000, completion_tokens=500))
+    out = tmp_path / "out.jsonl"
+    args = ["batch", *article_files(tmp_path, seed_text, 2), "-o", str(out), "-j", "1"]
+    args += ["--no-cache", "--no-progress", "--max-retries", "0", "--prices", str(prices)]
+    result = CliRunner().invoke(app, [*args, "--cost-budget", "0.005"])
+    assert result.exit_code == BudgetExceeded.exit_code, result.output
+    (line,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert line["error"]["type"] == "ValidationFailed"
+    assert line["error"]["usage"] == {
+        "prompt_tokens": 1000,
+        "completion_tokens": 500,
+        "total_tokens": 1500,
+    }
+    assert line["error"]["cost_usd"] == COST
+    assert "cost budget reached: $0.0070 spent" in result.output
+    assert "0 ok (0 cached), 1 failed" in result.output
+    assert len(llm_env.requests) == 1
+
+
 def test_cost_budget_needs_a_known_price(
     llm_env: FakeOpenAI, tmp_path: Path, seed_text: str
 ) -> None:

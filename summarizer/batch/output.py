@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
+from summarizer.engines.base import Usage
 from summarizer.errors import OutputError, SummarizerError
 
 if TYPE_CHECKING:
@@ -52,7 +53,38 @@ class BatchOutcome:
             message, code = str(exc), 1
         if not message.strip():  # MemoryError(), a bare exception: never an empty message
             message = f"{type(exc).__name__} (the error gave no message)"
-        return {"type": type(exc).__name__, "message": self.scrub(message), "exit_code": code}
+        record: dict[str, Any] = {
+            "type": type(exc).__name__,
+            "message": self.scrub(message),
+            "exit_code": code,
+        }
+        spent = exc.details.get("usage") if isinstance(exc, SummarizerError) else None
+        if isinstance(spent, Usage) and spent.total_tokens:  # a failure that was paid for
+            assert isinstance(exc, SummarizerError)
+            record["usage"] = {
+                "prompt_tokens": spent.prompt_tokens,
+                "completion_tokens": spent.completion_tokens,
+                "total_tokens": spent.total_tokens,
+            }
+            record["cost_usd"] = exc.details.get("cost_usd")
+        return record
+
+    @property
+    def paid_for(self) -> bool:
+        """Whether the model was paid for this article: a result, or a failure that spent."""
+        if self.result is not None:
+            return True
+        spent = self.error.details.get("usage") if isinstance(self.error, SummarizerError) else None
+        return isinstance(spent, Usage) and spent.total_tokens > 0
+
+    @property
+    def cost_usd(self) -> float | None:
+        """What this article cost: its result's, or a failure's spend (``None``: unknown)."""
+        if self.result is not None:
+            return self.result.meta.cost_usd
+        exc = self.error
+        spent = exc.details.get("cost_usd") if isinstance(exc, SummarizerError) else None
+        return spent if isinstance(spent, float) else None
 
     def to_record(self) -> dict[str, Any]:
         """One JSONL line: ``{"id", "path"?, "title"?, "result", "text_sha256", "text"?}``

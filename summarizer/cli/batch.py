@@ -62,7 +62,7 @@ class Tally:
     started: float = 0.0
     limits_before: LimitTotals = field(default_factory=LimitTotals)
     cost: float = 0.0  # US dollars of the articles with a known price
-    unpriced: int = 0  # articles whose model has no known price
+    unpriced: int = 0  # articles paid for at no known price
 
     @property
     def limits(self) -> LimitTotals:
@@ -77,12 +77,11 @@ class Tally:
 
     def add(self, outcome: BatchOutcome) -> None:
         setattr(self, outcome.status, getattr(self, outcome.status) + 1)
-        if outcome.result is not None:
-            spent = outcome.result.meta.cost_usd
-            if spent is None:
-                self.unpriced += 1
-            else:
-                self.cost += spent
+        spent = outcome.cost_usd  # failed articles were paid for too
+        if spent is not None:
+            self.cost += spent
+        elif outcome.paid_for:
+            self.unpriced += 1
 
     def cost_text(self) -> str:
         if self.unpriced and not self.cost:

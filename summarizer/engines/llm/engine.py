@@ -254,7 +254,13 @@ class LLMEngine:
         from summarizer.engines.llm.chunked import LongArticle
 
         stats = RunStats()
-        out = await LongArticle(self, title).run(article, stats)
+        try:
+            out = await LongArticle(self, title).run(article, stats)
+        except SummarizerError as exc:
+            # a failed article was paid for all the same: say what it spent
+            exc.details.setdefault("usage", stats.usage)
+            exc.details.setdefault("requests", stats.requests)
+            raise
         warnings = [*stats.dropped, *out.warnings]  # a result with dropped items is not cached
         return EngineOutput(
             out.summary, stats, out.chunks, warnings, list(stats.mended), len(stats.dropped)
