@@ -8,10 +8,11 @@ batch worker talking to the same account draws from the same buckets:
   ``--rpm`` / ``--tpm`` or learned from the ``x-ratelimit-limit-*`` /
   ``x-ratelimit-remaining-*`` headers of the answers. A request reserves one request and
   its tokens as the provider counts them (prompt estimate plus ``max_tokens``) before it is
-  sent, and the reservation is corrected from the answer's real usage. The buckets follow
+  sent, and the reservation is corrected from the answer's real usage (unless the server
+  reports its own token count, which is then followed instead). The buckets follow
   the server's own count when it says it has less left than we think, so they slow down
-  before the server's bucket is empty; a server whose ``x-ratelimit-reset-*`` does not fit
-  a per-minute bucket (a fixed window) and has nothing left holds everyone until its reset;
+  before the server's bucket is empty; a server that gives no limit but says nothing is
+  left holds everyone until its ``x-ratelimit-reset-*``;
 * one gate: a 429 pauses every worker until its ``Retry-After`` has passed, instead of each
   retrying on its own into the same wall.
 
@@ -246,8 +247,12 @@ class SharedLimit:
     def settle(
         self, reservation: Reservation, headers: Mapping[str, str], used: int | None, now: float
     ) -> None:
-        """Correct the token reservation from real usage; follow the server's headers."""
-        if self.tokens is not None and used is not None and reservation.tokens > used:
+        """Correct the token reservation from real usage, unless the server counts tokens
+        in its own headers: then its count is followed instead (a provider that charges
+        its estimate at admission, as OpenAI does, gives nothing back for a short answer)."""
+        counted = _number(headers.get("x-ratelimit-remaining-tokens")) is not None
+        over = used is not None and reservation.tokens > used
+        if self.tokens is not None and used is not None and over and not counted:
             self.tokens.refund(reservation.tokens - used, now)
         self.learn(headers, now, reservation)
 
@@ -256,7 +261,7 @@ class SharedLimit:
     ) -> None:
         """Read ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}`` (OpenAI, Azure,
         vLLM proxies): create the buckets the user did not configure, follow the count,
-        and hold everyone until a reset the buckets cannot foresee."""
+        and hold everyone until the reset of a server that gives no limit."""
         for kind in ("requests", "tokens"):
             remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
             if remaining is None:
@@ -281,11 +286,16 @@ class SharedLimit:
     def _hold_until_reset(
         self, kind: str, headers: Mapping[str, str], now: float, reservation: Reservation | None
     ) -> None:
-        """Read ``x-ratelimit-reset-{kind}`` (the time until the server's count is full
-        again). A per-minute leaky bucket, as OpenAI's, refills in exactly the time the
-        buckets above assume, so they already pace it. A server whose reset does not fit
-        that (a fixed window, or no limit given) and that has nothing left for another
-        request holds every worker until its reset, instead of being sent 429s."""
+        """Read ``x-ratelimit-reset-{kind}``: the time until the server's count is full again.
+
+        With ``x-ratelimit-limit-{kind}`` given, the buckets above pace the calls at that
+        rate, which is sooner and right for a leaky bucket (OpenAI's reset is the time to a
+        *full* bucket: 60 s from empty, though the next request may go after one request's
+        refill); a fixed-window server then answers one 429 whose Retry-After closes the
+        gate. Without a limit the reset is all there is: a server with nothing left for
+        another request holds every worker until its reset, instead of being sent 429s."""
+        if _number(headers.get(f"x-ratelimit-limit-{kind}")) is not None:
+            return
         remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
         reset = duration(headers.get(f"x-ratelimit-reset-{kind}"))
         if remaining is None or reset is None or reset <= 0:
@@ -295,11 +305,6 @@ class SharedLimit:
             needed = max(1.0, reservation.tokens if reservation is not None else 1.0)
         if remaining >= needed:
             return
-        limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
-        if limit is not None and limit > 0:
-            leaky = (limit - remaining) / (limit / MINUTE)  # a per-minute bucket's refill
-            if abs(reset - leaky) <= 0.25 * leaky + 0.05:
-                return
         with self._lock:
             self.paused_until = max(self.paused_until, now + reset)
         log.info(
