@@ -383,6 +383,41 @@ def test_job_as_ndjson(ex: TestClient, seed_text: str) -> None:
     assert bad.status_code == 422 and bad.json()["detail"].startswith("line 1.text")
 
 
+def test_a_key_sees_only_its_own_jobs(tmp_path: Path, seed_text: str) -> None:
+    other = "other-key-0123456789abcdef"
+    with client(tmp_path, keys=(SERVER_KEY, other), flags=EXTRACTIVE) as c:
+        r = c.post("/v1/jobs", json={"items": [{"id": "a", "text": seed_text}]}, headers=auth())
+        assert r.status_code == 202, r.text
+        location = r.headers["location"]
+        done = _finished(c, location, auth())
+        assert done["counts"]["done"] == 1
+        for path in ("", "/results", "/events", "/reviews/1"):
+            assert c.get(location + path, headers=auth(other)).status_code == 404, path
+        assert c.delete(location, headers=auth(other)).status_code == 404
+        assert c.get(location + "/results", headers=auth()).text.count("\n") == 1
+        assert c.get(location + "/reviews/1", headers=auth()).status_code == 200
+
+
+def test_a_jobs_file_from_before_keys_owned_jobs_still_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    from summarizer.serve.jobs import JobStore
+
+    path = tmp_path / "jobs.sqlite3"
+    with sqlite3.connect(path) as db:  # the old table, without the client column
+        db.execute(
+            "CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, options TEXT NOT "
+            "NULL, total INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, "
+            "owner INTEGER NOT NULL)"
+        )
+        db.execute("INSERT INTO jobs VALUES ('old', 'completed', '{}', 0, 1.0, 2.0, 1)")
+    store = JobStore(path)
+    old = store.get("old")
+    assert old is not None and old.client == ""
+    new = store.get(store.create([], {}, "abc"))
+    assert new is not None and new.client == "abc"
+
+
 @pytest.mark.parametrize(
     "item", [{"id": "p", "path": "/etc/passwd"}, {"id": "p", "text": "x", "path": "a.txt"}]
 )

@@ -41,7 +41,8 @@ ACTIVE = ("queued", "running")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, options TEXT NOT NULL, total INTEGER NOT NULL,
-    created REAL NOT NULL, updated REAL NOT NULL, owner INTEGER NOT NULL
+    created REAL NOT NULL, updated REAL NOT NULL, owner INTEGER NOT NULL,
+    client TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS items (
     job TEXT NOT NULL, idx INTEGER NOT NULL, item TEXT NOT NULL, PRIMARY KEY (job, idx)
@@ -61,6 +62,7 @@ class JobRow:
     total: int
     created: float
     updated: float
+    client: str = ""  # the hash of the key that created the job ("" without keys)
     done: int = 0
     cached: int = 0
     failed: int = 0
@@ -103,6 +105,9 @@ class JobStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "client" not in columns:  # a jobs file from before jobs belonged to keys
+            self._db.execute("ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -115,13 +120,14 @@ class JobStore:
                 raise
             self._db.execute("COMMIT")
 
-    def create(self, items: list[dict[str, Any]], options: dict[str, Any]) -> str:
+    def create(self, items: list[dict[str, Any]], options: dict[str, Any], client: str = "") -> str:
+        """A new queued job of ``items``, belonging to ``client`` (a key's hash)."""
         job = uuid.uuid4().hex
         now = time.time()
         with self._tx() as db:
             db.execute(
-                "INSERT INTO jobs VALUES (?, 'queued', ?, ?, ?, ?, ?)",
-                (job, json.dumps(options), len(items), now, now, os.getpid()),
+                "INSERT INTO jobs VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)",
+                (job, json.dumps(options), len(items), now, now, os.getpid(), client),
             )
             db.executemany(
                 "INSERT INTO items VALUES (?, ?, ?)",
@@ -132,7 +138,8 @@ class JobStore:
     def get(self, job: str) -> JobRow | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, status, options, total, created, updated FROM jobs WHERE id = ?",
+                "SELECT id, status, options, total, created, updated, client FROM jobs "
+                "WHERE id = ?",
                 (job,),
             ).fetchone()
             if row is None:
@@ -142,7 +149,7 @@ class JobStore:
                     "SELECT status, COUNT(*) FROM results WHERE job = ? GROUP BY status", (job,)
                 ).fetchall()
             )
-        found = JobRow(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5])
+        found = JobRow(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6])
         found.cached = counts.get("cached", 0)
         found.failed = counts.get("failed", 0)
         found.done = found.cached + found.failed + counts.get("ok", 0)

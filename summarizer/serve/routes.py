@@ -34,6 +34,11 @@ def server_of(request: Request) -> ServerState:
     return state
 
 
+def client_of(request: Request) -> str:
+    """The hash of the caller's key (set by :func:`guard`; "" when the server has no keys)."""
+    return str(getattr(request.state, "client", ""))
+
+
 async def guard(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
@@ -41,13 +46,14 @@ async def guard(
     """401 without a valid bearer token (when keys are set); 429 past the key's rate."""
     server = server_of(request)
     ident = request.client.host if request.client else "anonymous"
+    request.state.client = ""  # without keys every caller is the same client
     if server.config.keys:
         token = bearer(request.headers.get("authorization"))
         if token is None or not matches(token, server.config.keys):
             raise Problem(
                 401, "a valid bearer token is required", {"WWW-Authenticate": 'Bearer realm="v1"'}
             )
-        ident = key_id(token)
+        ident = request.state.client = key_id(token)
     if server.limiter is not None:
         server.limiter.check(ident)
 
@@ -166,15 +172,15 @@ async def create_job(request: Request) -> JSONResponse:
     if len(items) > limit:
         raise Problem(413, f"{len(items):,} items: a job takes at most {limit:,} (--max-job-items)")
     server.summarizers.settings(overrides)  # refuse bad option values now, not per item
-    job = server.jobs.store.create(unique_records(items), overrides)
+    job = server.jobs.store.create(unique_records(items), overrides, client_of(request))
     server.jobs.start(job)
-    row = server.job(job)
+    row = server.job(job, client_of(request))
     return JSONResponse(row, status_code=202, headers={"Location": f"/v1/jobs/{job}"})
 
 
 @v1.get("/jobs/{job_id}", response_model=JobStatus, summary="A job's status and counts")
 async def get_job(job_id: str, request: Request) -> JSONResponse:
-    return JSONResponse(server_of(request).job(job_id))
+    return JSONResponse(server_of(request).job(job_id, client_of(request)))
 
 
 @v1.get(
@@ -188,7 +194,7 @@ async def get_results(
     after: Annotated[int, Query(ge=0, le=2**62, description="Lines already read.")] = 0,
 ) -> Response:
     server = server_of(request)
-    server.job(job_id)  # 404 if unknown
+    server.job(job_id, client_of(request))  # 404 if unknown or another key's
     lines = server.jobs.store.lines(job_id, after)
     return Response(
         "".join(lines),
@@ -209,7 +215,7 @@ async def get_review(
     from summarizer.review.report import render_line
 
     server = server_of(request)
-    server.job(job_id)
+    server.job(job_id, client_of(request))
     found = server.jobs.store.lines(job_id, line - 1)
     if not found:
         raise Problem(404, f"job {job_id} has no result line {line} yet")
@@ -226,7 +232,7 @@ async def get_review(
 )
 async def get_events(job_id: str, request: Request) -> StreamingResponse:
     server = server_of(request)
-    server.job(job_id)
+    server.job(job_id, client_of(request))
     return StreamingResponse(_events(server, job_id), media_type="text/event-stream")
 
 
@@ -264,9 +270,9 @@ async def _events(server: ServerState, job: str) -> AsyncIterator[str]:
 @v1.delete("/jobs/{job_id}", response_model=JobStatus, summary="Cancel a job")
 async def cancel_job(job_id: str, request: Request) -> JSONResponse:
     server = server_of(request)
-    server.job(job_id)
+    server.job(job_id, client_of(request))
     await server.jobs.cancel(job_id)
-    return JSONResponse(server.job(job_id))
+    return JSONResponse(server.job(job_id, client_of(request)))
 
 
 @v1.get("/schema", summary="The JSON Schema of a summary")

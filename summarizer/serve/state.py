@@ -87,9 +87,11 @@ class ServerState:
             self._jobs.store.close()
         await self.summarizers.aclose()
 
-    def job(self, job: str) -> dict[str, Any]:
+    def job(self, job: str, client: str) -> dict[str, Any]:
+        """The status of ``job``; 404 unless it exists and ``client`` (the hash of the
+        caller's key) created it: a key sees only its own jobs."""
         row = self.jobs.store.get(job)
-        if row is None:
+        if row is None or row.client != client:
             raise Problem(404, f"no job {job!r} on this server")
         return row.to_dict()
 
