@@ -398,6 +398,35 @@ def test_a_key_sees_only_its_own_jobs(tmp_path: Path, seed_text: str) -> None:
         assert c.get(location + "/reviews/1", headers=auth()).status_code == 200
 
 
+def test_finished_jobs_are_forgotten_after_keep_jobs_days(tmp_path: Path, seed_text: str) -> None:
+    with client(tmp_path, keep_jobs=7, flags=EXTRACTIVE) as c:
+        server = c.app.state.server  # type: ignore[attr-defined]
+        r = c.post("/v1/jobs", json={"items": [{"id": "a", "text": seed_text}]})
+        location = r.headers["location"]
+        _finished(c, location)
+        job = location.rsplit("/", 1)[1]
+        queued = server.jobs.store.create([{"id": "q", "text": seed_text}], {})  # never run
+        now = time.time()
+        assert server.purge_old_jobs(now + 6 * 86400) == 0  # not yet 7 days old
+        assert server.purge_old_jobs(now + 8 * 86400) == 1
+        assert c.get(location).status_code == 404
+        assert server.jobs.store.lines(job) == [] and server.jobs.store.pending(job) == []
+        assert server.jobs.store.get(queued) is not None  # an unfinished job stays
+        assert server.jobs.store.set_status(queued, "cancelled")
+        later = now + 8 * 86400
+        assert server.purge_old_jobs(later + 60) == 0  # at most once an hour
+        assert server.purge_old_jobs(later + 3601) == 1
+
+
+def test_keep_jobs_zero_keeps_jobs_forever(tmp_path: Path, seed_text: str) -> None:
+    with client(tmp_path, keep_jobs=0, flags=EXTRACTIVE) as c:
+        r = c.post("/v1/jobs", json={"items": [{"id": "a", "text": seed_text}]})
+        _finished(c, r.headers["location"])
+        server = c.app.state.server  # type: ignore[attr-defined]
+        assert server.purge_old_jobs(time.time() + 10_000 * 86400) == 0
+        assert c.get(r.headers["location"]).status_code == 200
+
+
 def test_a_jobs_file_from_before_keys_owned_jobs_still_opens(tmp_path: Path) -> None:
     import sqlite3
 

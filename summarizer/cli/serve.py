@@ -135,6 +135,10 @@ def serve(
     max_job_items: Annotated[
         int, typer.Option("--max-job-items", help="Articles one job may hold.")
     ] = 10_000,
+    keep_jobs: Annotated[
+        float,
+        typer.Option("--keep-jobs", help="Days a finished job is kept (0: forever)."),
+    ] = 7.0,
     grace: Annotated[
         float, typer.Option("--grace", help="Seconds in-flight requests get on SIGTERM.")
     ] = 30.0,
@@ -164,6 +168,7 @@ def serve(
             host=host, port=port, workers=workers, no_auth=no_auth,
             max_body=parse_size(max_body, "--max-body"), max_inflight=max_inflight,
             max_queue=max_queue, rate_limit=rate_limit, allow_private_urls=allow_private_urls,
-            state_dir=state_dir, grace=grace, max_job_items=max_job_items, flags=flags,
+            state_dir=state_dir, grace=grace, max_job_items=max_job_items,
+            keep_jobs=keep_jobs, flags=flags,
         )  # fmt: skip
         run_server(options)

@@ -51,6 +51,7 @@ class ServeOptions:
     state_dir: str | None = None
     grace: float = 30.0
     max_job_items: int = 10_000
+    keep_jobs: float = 7.0  # days a finished job is kept (0: forever)
     flags: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> ServeOptions:
@@ -61,6 +62,8 @@ class ServeOptions:
             raise ConfigError("--max-queue must be 0 or more")
         if self.rate_limit is not None and not self.rate_limit > 0:
             raise ConfigError("--rate-limit must be a positive number of requests a minute")
+        if not 0 <= self.keep_jobs <= 36500:
+            raise ConfigError("--keep-jobs must be 0 (forever) to 36500 days")
         if not 0 <= self.grace < 3600:
             raise ConfigError("--grace must be 0 to 3600 seconds")
         return self

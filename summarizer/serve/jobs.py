@@ -210,6 +210,21 @@ class JobStore:
             db.executemany("UPDATE jobs SET owner = ? WHERE id = ?", ((me, j) for j in mine))
         return mine
 
+    def purge(self, before: float) -> int:
+        """Delete the finished jobs (completed or cancelled) last updated before ``before``
+        (a ``time.time()``), with their items and result lines; how many went."""
+        with self._tx() as db:
+            old = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM jobs WHERE status NOT IN ('queued', 'running') AND updated < ?",
+                    (before,),
+                )
+            ]
+            for table, column in (("results", "job"), ("items", "job"), ("jobs", "id")):
+                db.executemany(f"DELETE FROM {table} WHERE {column} = ?", ((j,) for j in old))
+        return len(old)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -172,6 +172,7 @@ async def create_job(request: Request) -> JSONResponse:
     if len(items) > limit:
         raise Problem(413, f"{len(items):,} items: a job takes at most {limit:,} (--max-job-items)")
     server.summarizers.settings(overrides)  # refuse bad option values now, not per item
+    server.purge_old_jobs()
     job = server.jobs.store.create(unique_records(items), overrides, client_of(request))
     server.jobs.start(job)
     row = server.job(job, client_of(request))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from summarizer.serve.limits import Clock
 
 JOBS_FILE = "jobs.sqlite3"
+PURGE_EVERY = 3600.0  # seconds between purges of old jobs
+log = logging.getLogger("summarizer.serve")
 
 
 def html_article(html: str, title: str | None) -> tuple[str, str | None]:
@@ -42,6 +45,7 @@ class ServerState:
         self._jobs: JobRunner | None = None
         self._log_hook = ProviderRateLimits(self.metrics.provider_429)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._purged = -math.inf  # when old jobs were last purged (time.time())
 
     @property
     def jobs(self) -> JobRunner:
@@ -56,7 +60,21 @@ class ServerState:
             store, self.summarizers, self.metrics, self.fetch, self.config.settings.concurrency
         )
         logging.getLogger("summarizer").addHandler(self._log_hook)
+        self.purge_old_jobs()
         self._jobs.resume_orphans()
+
+    def purge_old_jobs(self, now: float | None = None) -> int:
+        """Forget finished jobs older than ``--keep-jobs`` days (at start, then at most
+        once an hour as jobs are created); 0 days keeps them forever."""
+        days = self.config.options.keep_jobs
+        now = time.time() if now is None else now
+        if not days or now - self._purged < PURGE_EVERY:
+            return 0
+        self._purged = now
+        gone = self.jobs.store.purge(now - days * 86400)
+        if gone:
+            log.info("forgot %d finished job(s) older than %g day(s)", gone, days)
+        return gone
 
     def warm_up(self) -> None:
         """Import the engines now: a first request must not stall the loop on imports."""
