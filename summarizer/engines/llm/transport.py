@@ -128,6 +128,15 @@ class _Retry(Exception):
         return self.response.status_code == 429 and self.asked is not None
 
 
+def default_transport() -> httpx2.AsyncHTTPTransport:
+    """The real transport, pooled as the SDK pools its own client (100 kept-alive
+    connections): httpx's default keeps 20, so above 20 calls at once every answer
+    closed a connection and the next request opened a new one."""
+    import openai
+
+    return httpx2.AsyncHTTPTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
+
+
 class ModelTransport(httpx2.AsyncBaseTransport):
     """Retries, time bounds and answer checks around a real ``httpx2`` transport."""
 
@@ -138,7 +147,7 @@ class ModelTransport(httpx2.AsyncBaseTransport):
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
-        self.inner = inner or httpx2.AsyncHTTPTransport()
+        self.inner = inner or default_transport()
         self.sleep = sleep
         self.clock = clock
 
