@@ -155,3 +155,33 @@ def test_sigterm_drains_in_flight_requests(
             server.kill()
     assert got and got[0].status_code == 200 and got[0].json()["tldr"] == good_answer["tldr"]
     assert code == 0
+
+
+def _requests_total(text: str) -> float:
+    prefix = 'summarizer_http_requests_total{method="POST",route="/v1/summaries",status="200"}'
+    lines = [line for line in text.splitlines() if line.startswith(prefix)]
+    return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+
+def test_metrics_of_several_workers_are_summed(
+    fake: FakeOpenAI, tmp_path: Path, seed_text: str
+) -> None:
+    """With --workers 2 any worker may answer /metrics: each answer counts every worker's
+    requests, not only its own. Fresh connections spread the requests over both."""
+    port = _port()
+    proc = _start(fake, tmp_path, port, "--workers", "2", "--engine", "extractive")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(20):
+            with httpx.Client(timeout=30) as c:  # a new connection: either worker accepts it
+                assert c.post(base + "/v1/summaries", json={"text": seed_text}).status_code == 200
+        totals = []
+        for _ in range(8):
+            with httpx.Client(timeout=30) as c:
+                totals.append(_requests_total(c.get(base + "/metrics").text))
+        assert totals == [20.0] * 8
+        shared = tmp_path / "state" / f"metrics-{port}"
+        assert len({p.stem.rsplit("_", 1)[1] for p in shared.glob("counter_*.db")}) == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)

@@ -14,6 +14,8 @@ from summarizer.cli.options import AllowPrivateUrlsOpt, Verbose, run_flags
 from summarizer.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from summarizer.serve.config import ServeOptions
 
 INSTALL_HINT = "summarizer: error: serving needs the extra: pip install 'summarizer[serve]'"
@@ -61,7 +63,7 @@ def run_server(options: ServeOptions) -> None:
     from summarizer.serve.config import CONFIG_VAR, ServeConfig, is_loopback
 
     keys = load_keys()
-    ServeConfig.build(options, keys)  # every setting checked before anything binds
+    checked = ServeConfig.build(options, keys)  # every setting checked before anything binds
     if not keys and not is_loopback(options.host):
         if not options.no_auth:
             raise ConfigError(
@@ -85,9 +87,24 @@ def run_server(options: ServeOptions) -> None:
     if options.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
+        _share_metrics(checked.state_dir / f"metrics-{options.port}")
+
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         _draining_server()(config).run()
+
+
+def _share_metrics(directory: Path) -> None:
+    """Workers write their metrics here and ``/metrics`` sums them (see
+    ``summarizer.serve.metrics``); emptied first: figures start at zero with the server."""
+    import os
+
+    from summarizer.serve.metrics import MULTIPROC_VAR
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_VAR] = str(directory)
 
 
 def _exit_zero(sig: int, frame: Any) -> None:

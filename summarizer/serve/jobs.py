@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from summarizer.batch.inputs import BatchItem, unique_ids
 from summarizer.batch.output import JsonlWriter
 from summarizer.batch.scheduler import run_batch
+from summarizer.serve.processes import alive
 
 if TYPE_CHECKING:
     from summarizer.fetch import FetchPolicy
@@ -80,16 +81,6 @@ class JobRow:
             "created_at": self.created,
             "updated_at": self.updated,
         }
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class JobStore:
@@ -206,7 +197,7 @@ class JobStore:
             rows = db.execute(
                 "SELECT id, owner FROM jobs WHERE status IN ('queued', 'running')"
             ).fetchall()
-            mine = [job for job, owner in rows if owner == me or not _alive(owner)]
+            mine = [job for job, owner in rows if owner == me or not alive(owner)]
             db.executemany("UPDATE jobs SET owner = ? WHERE id = ?", ((me, j) for j in mine))
         return mine
 

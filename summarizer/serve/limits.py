@@ -38,7 +38,12 @@ class ModelPool:
         self.inflight = 0
         self.waiting = 0  # requests (refused past max_queue)
         self.job_waiting = 0  # job items (never refused)
+        self.on_change: Callable[[], None] | None = None  # told of each change (metrics)
         self._gate = asyncio.Semaphore(size)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def queue_depth(self) -> int:
@@ -58,6 +63,7 @@ class ModelPool:
             self.waiting += 1
         else:
             self.job_waiting += 1
+        self._changed()
         try:
             await self._gate.acquire()
         finally:
@@ -66,11 +72,13 @@ class ModelPool:
             else:
                 self.job_waiting -= 1
         self.inflight += 1
+        self._changed()
         try:
             yield
         finally:
             self.inflight -= 1
             self._gate.release()
+            self._changed()
 
 
 class RateLimiter:
