@@ -68,6 +68,13 @@ BODIES: dict[str, dict[str, Any]] = {
         },
         "top_p": 0.5,
     },
+    "not given": {
+        "model": "fake-model",
+        "messages": REASK[:2],
+        "seed": openai.NOT_GIVEN,
+        "top_p": openai.omit,
+        "timeout": openai.NOT_GIVEN,
+    },
     "extras": {
         "model": "fake-model",
         "messages": REASK[:2],

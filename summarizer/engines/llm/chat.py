@@ -22,11 +22,14 @@ from typing import Any
 
 def chat_completions(client: Any) -> Callable[..., Awaitable[Any]]:
     """An async ``create(**params)`` for ``client`` (an ``openai.AsyncOpenAI``)."""
+    from openai import NotGiven, Omit
     from openai.types.chat import ChatCompletion
 
     sdk_create = client.chat.completions.create
 
-    async def create(**params: Any) -> Any:
+    async def create(**given: Any) -> Any:
+        # create() leaves out what is "not given", as its transform does
+        params = {k: v for k, v in given.items() if not isinstance(v, (NotGiven, Omit))}
         response_format = params.get("response_format")
         if params.get("stream") or not (
             response_format is None or isinstance(response_format, dict)
