@@ -9,7 +9,9 @@
    ``AsyncOpenAI`` call at the same load: the floor under any server built on the SDK;
 3. extractive engine requests per second, 1 worker vs 2 workers.
 
-Run: ``python benchmarks/bench_serve.py`` (needs ``summarizer[serve]``).
+Run: ``python benchmarks/bench_serve.py [--workers N]`` (needs ``summarizer[serve]``);
+``--workers`` sets the server's processes for 1. and 2. (default 1), for a machine with
+more cores than the server, the load generator and the fake need.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=1, help="server processes for 1. and 2.")
+    workers = parser.parse_args().workers
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZER_", "OPENAI_"))}
     env["PYTHONPATH"] = str(ROOT)
     fake = subprocess.Popen(
@@ -93,7 +100,9 @@ def main() -> None:
     with TemporaryDirectory() as tmp:
         env.update(SUMMARIZER_STATE_DIR=tmp, SUMMARIZER_CACHE_DIR=tmp + "/cache")
         llm_env = {**env, "SUMMARIZER_BASE_URL": fake_url, "SUMMARIZER_API_KEY": "sk-bench"}
-        server, base = _serve(llm_env, "--max-inflight", str(MAX_INFLIGHT), "--no-cache")
+        server, base = _serve(
+            llm_env, "--max-inflight", str(MAX_INFLIGHT), "--no-cache", "--workers", str(workers)
+        )
         try:
             body = {"text": ARTICLE}
             asyncio.run(_load(base + "/v1/summaries", body, 8, 8))  # warm up
@@ -110,7 +119,8 @@ def main() -> None:
         width = min(CONCURRENCY, MAX_INFLIGHT)
         ideal = math.ceil(REQUESTS / width) * LATENCY
         own = statistics.median(direct)
-        print(f"throughput: {REQUESTS} requests at concurrency {CONCURRENCY} in {wall:.2f}s, "
+        print(f"throughput ({workers} worker(s)): {REQUESTS} requests at concurrency "
+              f"{CONCURRENCY} in {wall:.2f}s, "
               f"ideal {ideal:.2f}s: ratio {ideal / wall:.2f} (goal >= 0.9); same load in this "
               f"process, the library alone: {lib_wall:.2f}s, ratio {ideal / lib_wall:.2f}; "
               f"a raw openai SDK call alone: {sdk_wall:.2f}s, "
