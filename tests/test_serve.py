@@ -398,6 +398,24 @@ def test_a_key_sees_only_its_own_jobs(tmp_path: Path, seed_text: str) -> None:
         assert c.get(location + "/reviews/1", headers=auth()).status_code == 200
 
 
+def test_a_key_lists_its_own_jobs_newest_first_in_pages(tmp_path: Path, seed_text: str) -> None:
+    other = "other-key-0123456789abcdef"
+    with client(tmp_path, keys=(SERVER_KEY, other), flags=EXTRACTIVE) as c:
+        body = {"items": [{"id": "a", "text": seed_text}]}
+        mine = [c.post("/v1/jobs", json=body, headers=auth()).json()["id"] for _ in range(3)]
+        theirs = c.post("/v1/jobs", json=body, headers=auth(other)).json()["id"]
+        first = c.get("/v1/jobs", params={"limit": 2}, headers=auth()).json()
+        assert [j["id"] for j in first["jobs"]] == mine[::-1][:2]
+        assert first["next_before"] == first["jobs"][-1]["created_at"]
+        rest = c.get(
+            "/v1/jobs", params={"limit": 2, "before": first["next_before"]}, headers=auth()
+        ).json()
+        assert [j["id"] for j in rest["jobs"]] == [mine[0]] and rest["next_before"] is None
+        assert [j["id"] for j in c.get("/v1/jobs", headers=auth(other)).json()["jobs"]] == [theirs]
+        assert c.get("/v1/jobs", params={"limit": 0}, headers=auth()).status_code == 422
+        assert c.get("/v1/jobs").status_code == 401
+
+
 def test_finished_jobs_are_forgotten_after_keep_jobs_days(tmp_path: Path, seed_text: str) -> None:
     with client(tmp_path, keep_jobs=7, flags=EXTRACTIVE) as c:
         server = c.app.state.server  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ import asyncio
 import io
 import json
 import logging
+import math
 import os
 import sqlite3
 import threading
@@ -145,6 +146,19 @@ class JobStore:
         found.failed = counts.get("failed", 0)
         found.done = found.cached + found.failed + counts.get("ok", 0)
         return found
+
+    def jobs_of(self, client: str, limit: int, before: float | None = None) -> list[JobRow]:
+        """``client``'s jobs, newest first: at most ``limit``, created before ``before``."""
+        with self._lock:
+            ids = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT id FROM jobs WHERE client = ? AND created < ? "
+                    "ORDER BY created DESC, id LIMIT ?",
+                    (client, math.inf if before is None else before, limit),
+                )
+            ]
+        return [row for row in map(self.get, ids) if row is not None]
 
     def status(self, job: str) -> str | None:
         with self._lock:

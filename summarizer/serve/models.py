@@ -129,3 +129,10 @@ class JobStatus(BaseModel):
     counts: JobCounts
     created_at: float = Field(description="Unix time the job was accepted.")
     updated_at: float = Field(description="Unix time of the last change.")
+
+
+class JobList(BaseModel):
+    jobs: list[JobStatus] = Field(description="The caller's jobs, newest first.")
+    next_before: float | None = Field(
+        description="Pass as `before` for the next page; null on the last page."
+    )
