@@ -120,7 +120,6 @@ def _dead_workers(directory: Path) -> set[int]:
         if pid.isdigit():
             pids.add(int(pid))
     return {pid for pid in pids if not alive(pid)}
-    return True
 
 
 class ProviderRateLimits(logging.Handler):

@@ -251,9 +251,9 @@ class SharedLimit:
         in its own headers: then its count is followed instead (a provider that charges
         its estimate at admission, as OpenAI does, gives nothing back for a short answer)."""
         counted = _number(headers.get("x-ratelimit-remaining-tokens")) is not None
-        over = used is not None and reservation.tokens > used
-        if self.tokens is not None and used is not None and over and not counted:
-            self.tokens.refund(reservation.tokens - used, now)
+        unused = reservation.tokens - used if used is not None else 0.0
+        if self.tokens is not None and not counted and unused > 0:
+            self.tokens.refund(unused, now)
         self.learn(headers, now, reservation)
 
     def learn(
@@ -267,6 +267,9 @@ class SharedLimit:
             if remaining is None:
                 continue
             limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+            if limit is None:
+                reset = duration(headers.get(f"x-ratelimit-reset-{kind}"))
+                self._hold_until_reset(kind, remaining, reset, now, reservation)
             bucket = self.requests if kind == "requests" else self.tokens
             if bucket is None:
                 if limit is None or limit <= 0:
@@ -280,25 +283,24 @@ class SharedLimit:
                 log.info("rate limit %s: learned %g %s per minute", self.name, limit, kind)
             mark = reservation.marks.get(kind) if reservation is not None else None
             bucket.observe(limit, remaining, now, mark)
-        for kind in ("requests", "tokens"):
-            self._hold_until_reset(kind, headers, now, reservation)
 
     def _hold_until_reset(
-        self, kind: str, headers: Mapping[str, str], now: float, reservation: Reservation | None
+        self,
+        kind: str,
+        remaining: float,
+        reset: float | None,
+        now: float,
+        reservation: Reservation | None,
     ) -> None:
-        """Read ``x-ratelimit-reset-{kind}``: the time until the server's count is full again.
+        """For a server that gives no ``x-ratelimit-limit-{kind}``: ``reset`` (the time until
+        its count is full again) is all there is, so with nothing left for another request
+        every worker is held until then, instead of being sent 429s.
 
-        With ``x-ratelimit-limit-{kind}`` given, the buckets above pace the calls at that
-        rate, which is sooner and right for a leaky bucket (OpenAI's reset is the time to a
-        *full* bucket: 60 s from empty, though the next request may go after one request's
-        refill); a fixed-window server then answers one 429 whose Retry-After closes the
-        gate. Without a limit the reset is all there is: a server with nothing left for
-        another request holds every worker until its reset, instead of being sent 429s."""
-        if _number(headers.get(f"x-ratelimit-limit-{kind}")) is not None:
-            return
-        remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
-        reset = duration(headers.get(f"x-ratelimit-reset-{kind}"))
-        if remaining is None or reset is None or reset <= 0:
+        With a limit given, the buckets pace the calls at that rate, which is sooner and
+        right for a leaky bucket (OpenAI's reset is the time to a *full* bucket: 60 s from
+        empty, though the next request may go after one request's refill); a fixed-window
+        server then answers one 429 whose Retry-After closes the gate."""
+        if reset is None or reset <= 0:
             return
         needed = 1.0
         if kind == "tokens":
