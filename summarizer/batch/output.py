@@ -58,33 +58,40 @@ class BatchOutcome:
             "message": self.scrub(message),
             "exit_code": code,
         }
-        spent = exc.details.get("usage") if isinstance(exc, SummarizerError) else None
-        if isinstance(spent, Usage) and spent.total_tokens:  # a failure that was paid for
-            assert isinstance(exc, SummarizerError)
+        spent = self._failure_spend()
+        if spent is not None:  # a failure that was paid for
+            usage, cost = spent
             record["usage"] = {
-                "prompt_tokens": spent.prompt_tokens,
-                "completion_tokens": spent.completion_tokens,
-                "total_tokens": spent.total_tokens,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.total_tokens,
             }
-            record["cost_usd"] = exc.details.get("cost_usd")
+            record["cost_usd"] = cost
         return record
+
+    def _failure_spend(self) -> tuple[Usage, float | None] | None:
+        """The tokens a failed call spent and their price (``None``: unknown), as its
+        engine and the façade put them on the error; ``None`` if it spent nothing."""
+        exc = self.error
+        if self.result is not None or not isinstance(exc, SummarizerError):
+            return None
+        usage, cost = exc.details.get("usage"), exc.details.get("cost_usd")
+        if not isinstance(usage, Usage) or not usage.total_tokens:
+            return None
+        return usage, cost if isinstance(cost, float) else None
 
     @property
     def paid_for(self) -> bool:
         """Whether the model was paid for this article: a result, or a failure that spent."""
-        if self.result is not None:
-            return True
-        spent = self.error.details.get("usage") if isinstance(self.error, SummarizerError) else None
-        return isinstance(spent, Usage) and spent.total_tokens > 0
+        return self.result is not None or self._failure_spend() is not None
 
     @property
     def cost_usd(self) -> float | None:
         """What this article cost: its result's, or a failure's spend (``None``: unknown)."""
         if self.result is not None:
             return self.result.meta.cost_usd
-        exc = self.error
-        spent = exc.details.get("cost_usd") if isinstance(exc, SummarizerError) else None
-        return spent if isinstance(spent, float) else None
+        spent = self._failure_spend()
+        return spent[1] if spent is not None else None
 
     def to_record(self) -> dict[str, Any]:
         """One JSONL line: ``{"id", "path"?, "title"?, "result", "text_sha256", "text"?}``
